@@ -1,0 +1,355 @@
+//! The tour as data: what `scenes/tour.ron` and `scenes/<site-id>.ron` hold.
+//!
+//! Angles are degrees; yaw is 0 at the centre column of an equirectangular panorama and grows to
+//! the right, pitch grows upward, hfov is the horizontal field of view (Pannellum's conventions).
+//! Every visitor-facing string is a [`Text`] with Chinese and English.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Bilingual visitor-facing text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+/// The language the visitor reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Text {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Text { zh: zh.into(), en: en.into() }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "zh" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown language `{other}`: use zh or en")),
+        }
+    }
+}
+
+/// `scenes/tour.ron`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Tour", deny_unknown_fields)]
+pub struct TourFile {
+    pub title: Text,
+    /// The site `cloudhall view` opens when none is named.
+    pub start_site: String,
+    pub categories: Vec<Category>,
+    /// Site ids in the order visitors meet them; each has a `<id>.ron` beside `tour.ron`.
+    pub sites: Vec<String>,
+    pub map: MapSettings,
+    /// Where asset paths point, relative to the folder of `tour.ron`.
+    #[serde(default = "default_assets")]
+    pub assets: String,
+}
+
+fn default_assets() -> String {
+    "../assets".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub name: Text,
+    /// `#rrggbb`, used for map pins and badges.
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapSettings {
+    /// GeoJSON outline of the city, an asset path.
+    pub outline: String,
+    pub center: GeoPoint,
+    /// Initial zoom of the city map (Web Mercator zoom level).
+    pub zoom: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// `scenes/<site-id>.ron`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Site", deny_unknown_fields)]
+pub struct Site {
+    pub id: String,
+    pub name: Text,
+    pub summary: Text,
+    pub category: String,
+    pub location: Location,
+    pub education_base: BaseStatus,
+    /// Where the facts come from, as text a curator can follow up.
+    pub sources: Vec<String>,
+    /// The scene a visitor enters first; the first scene when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_scene: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_plan: Option<FloorPlan>,
+    #[serde(default)]
+    pub people: Vec<Person>,
+    pub scenes: Vec<Scene>,
+}
+
+impl Site {
+    pub fn start_scene_id(&self) -> Option<&str> {
+        self.start_scene.as_deref().or_else(|| self.scenes.first().map(|s| s.id.as_str()))
+    }
+
+    pub fn scene(&self, id: &str) -> Option<&Scene> {
+        self.scenes.iter().find(|s| s.id == id)
+    }
+
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.id == id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+    /// Banner, county or district, and the town.
+    pub district: Text,
+    /// True when the coordinates were estimated from the town rather than taken from a source.
+    #[serde(default)]
+    pub estimated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseStatus {
+    /// Whether a source documents the site as a patriotic education base.
+    pub confirmed: bool,
+    /// The status in plain words, including what is not known.
+    pub note: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloorPlan {
+    /// The plan image, an asset path.
+    pub image: String,
+    /// Where each scene stands on the plan.
+    pub positions: Vec<PlanPosition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanPosition {
+    pub scene: String,
+    /// 0..1 from the plan's left edge.
+    pub x: f64,
+    /// 0..1 from the plan's top edge.
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub id: String,
+    pub name: Text,
+    pub dates: Text,
+    pub bio: Text,
+    /// Only where a source calls them a martyr.
+    #[serde(default)]
+    pub martyr: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub id: String,
+    pub name: Text,
+    pub panorama: Panorama,
+    pub view: View,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narration: Option<Narration>,
+    #[serde(default)]
+    pub hotspots: Vec<Hotspot>,
+}
+
+/// Where a scene's panorama comes from. New source kinds (cube faces, multires tiles in
+/// Pannellum's layout) are new variants; everything that shows a panorama matches on this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Panorama {
+    /// One equirectangular image, 2:1, an asset path.
+    Equirect(String),
+}
+
+impl Panorama {
+    /// Asset paths this source reads.
+    pub fn assets(&self) -> Vec<&str> {
+        match self {
+            Panorama::Equirect(p) => vec![p.as_str()],
+        }
+    }
+}
+
+/// A direction and zoom: degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    pub yaw: f64,
+    pub pitch: f64,
+    pub hfov: f64,
+}
+
+/// How far a visitor may zoom and tilt in a scene: degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub min_hfov: f64,
+    pub max_hfov: f64,
+    pub min_pitch: f64,
+    pub max_pitch: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { min_hfov: 30.0, max_hfov: 120.0, min_pitch: -90.0, max_pitch: 90.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Narration {
+    /// Ogg Vorbis, an asset path.
+    pub audio: String,
+    /// Seconds; must agree with the audio file within half a second.
+    pub duration: f64,
+    pub cues: Vec<Cue>,
+}
+
+/// One subtitle: the same sentence in both languages, shown from `start` to `end` seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cue {
+    pub start: f64,
+    pub end: f64,
+    pub text: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hotspot {
+    pub id: String,
+    pub yaw: f64,
+    pub pitch: f64,
+    pub kind: HotspotKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum HotspotKind {
+    /// Walk to another scene, of this site or (with `site`) of another one.
+    Go {
+        scene: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        site: Option<String>,
+        /// The view to face on arrival; the target scene's own view when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        view: Option<View>,
+    },
+    /// An information board.
+    Info {
+        title: Text,
+        body: Text,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+    },
+    /// Where visitors honour a person of the site, or the site itself.
+    Memorial(MemorialTarget),
+    /// A web page.
+    Link { url: String, title: Text },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MemorialTarget {
+    Site,
+    Person(String),
+}
+
+/// A loaded, validated tour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tour {
+    pub title: Text,
+    pub start_site: String,
+    pub categories: Vec<Category>,
+    pub map: MapSettings,
+    pub sites: Vec<Site>,
+    /// The folder asset paths are relative to.
+    #[serde(skip)]
+    pub assets_dir: PathBuf,
+}
+
+impl Tour {
+    pub fn site(&self, id: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.id == id)
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    /// The file behind an asset path of a scene file.
+    pub fn asset_path(&self, asset: &str) -> PathBuf {
+        self.assets_dir.join(asset)
+    }
+
+    pub fn scene_count(&self) -> usize {
+        self.sites.iter().map(|s| s.scenes.len()).sum()
+    }
+
+    pub fn hotspot_count(&self) -> usize {
+        self.scenes().map(|(_, s)| s.hotspots.len()).sum()
+    }
+
+    /// Seconds of narration across the whole tour.
+    pub fn narration_seconds(&self) -> f64 {
+        self.scenes().filter_map(|(_, s)| s.narration.as_ref()).map(|n| n.duration).sum()
+    }
+
+    pub fn scenes(&self) -> impl Iterator<Item = (&Site, &Scene)> {
+        self.sites.iter().flat_map(|site| site.scenes.iter().map(move |scene| (site, scene)))
+    }
+
+    /// `18 sites, 40 scenes, 180 hotspots, 42 min of narration`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} sites, {} scenes, {} hotspots, {} min of narration",
+            self.sites.len(),
+            self.scene_count(),
+            self.hotspot_count(),
+            (self.narration_seconds() / 60.0).round() as u64
+        )
+    }
+}
