@@ -25,7 +25,7 @@ check: deps
 
 # Regenerates scenes/*.ron, panoramas, thumbnails, narration and floor plans from tools/content.
 content: deps deps-content
-	$(CARGO) run --release --example gen-content
+	$(CARGO) run --release --no-default-features --example gen-content
 
 fmt:
 	$(CARGO) fmt

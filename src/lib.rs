@@ -1,1 +1,11 @@
+//! cloudhall: a virtual museum tour.
+//!
+//! - [`tour`]: the tour as data (model, RON loading with source positions, validation).
+//! - [`pano`]: panorama geometry and images (angles, projection, cube faces, view limits).
+//! - `viewer` (feature `viewer`): the Bevy viewer, one plugin per capability.
+
+pub mod pano;
 pub mod tour;
+
+#[cfg(feature = "viewer")]
+pub mod viewer;

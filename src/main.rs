@@ -20,6 +20,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the tour in the viewer, or render one frame of it with --screenshot.
+    #[cfg(feature = "viewer")]
+    View(ViewArgs),
     /// Validate a tour folder and report every mistake as path:line:col.
     Check {
         /// The folder holding tour.ron and the site files.
@@ -34,6 +37,47 @@ enum Command {
     },
 }
 
+#[cfg(feature = "viewer")]
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// The folder holding tour.ron and the site files.
+    #[arg(long, default_value = "scenes")]
+    tour: PathBuf,
+    /// The site to open (default: the tour's start site).
+    #[arg(long)]
+    site: Option<String>,
+    /// The scene to open (default: the site's start scene).
+    #[arg(long)]
+    scene: Option<String>,
+    /// The language of the interface and texts.
+    #[arg(long, default_value = "zh")]
+    lang: cloudhall::tour::Lang,
+    /// Initial yaw in degrees (default: the scene's).
+    #[arg(long, allow_hyphen_values = true)]
+    yaw: Option<f32>,
+    /// Initial pitch in degrees (default: the scene's).
+    #[arg(long, allow_hyphen_values = true)]
+    pitch: Option<f32>,
+    /// Initial horizontal field of view in degrees (default: the scene's).
+    #[arg(long)]
+    hfov: Option<f32>,
+    /// Do not turn by itself after 30 s without input.
+    #[arg(long)]
+    no_autorotate: bool,
+    /// Do not reload scene files when they change.
+    #[arg(long)]
+    no_watch: bool,
+    /// Render one frame without a window into this PNG and exit.
+    #[arg(long, value_name = "OUT.png")]
+    screenshot: Option<PathBuf>,
+    /// Screenshot width in pixels.
+    #[arg(long, default_value_t = 1280)]
+    width: u32,
+    /// Screenshot height in pixels.
+    #[arg(long, default_value_t = 720)]
+    height: u32,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -43,6 +87,8 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        #[cfg(feature = "viewer")]
+        Command::View(args) => view(args),
         Command::Check { dir, format, quick } => {
             check(&dir, format, if quick { AssetCheck::Headers } else { AssetCheck::Full })
         }
@@ -80,4 +126,34 @@ fn check(dir: &std::path::Path, format: Format, depth: AssetCheck) -> ExitCode {
         }
     }
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+#[cfg(feature = "viewer")]
+fn view(args: ViewArgs) -> ExitCode {
+    use cloudhall::viewer::{StartView, ViewerOptions, headless, run};
+    let options = ViewerOptions {
+        tour_dir: args.tour,
+        site: args.site,
+        scene: args.scene,
+        lang: args.lang,
+        view: StartView { yaw: args.yaw, pitch: args.pitch, hfov: args.hfov },
+        autorotate: !args.no_autorotate,
+        watch: !args.no_watch && args.screenshot.is_none(),
+    };
+    let result = match &args.screenshot {
+        Some(out) => headless::screenshot(options, out, args.width.max(16), args.height.max(16)).map(|shot| {
+            if let Some(p) = &shot.problem {
+                eprintln!("warning: {p}");
+            }
+            println!("wrote {} ({}x{}, {} frames)", shot.path.display(), shot.width, shot.height, shot.frames);
+        }),
+        None => run(options),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

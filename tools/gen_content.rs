@@ -1,8 +1,8 @@
 //! Generates the bundled sample tour from `tools/content/*.ron`:
 //! `scenes/*.ron`, panoramas, thumbnails, narration audio with timed cues, and floor plans.
 //!
-//!     cargo run --release --example gen-content            # everything
-//!     cargo run --release --example gen-content -- --only gaoqiao-cemetery
+//!     cargo run --release --no-default-features --example gen-content   # everything
+//!     cargo run --release --no-default-features --example gen-content -- --only gaoqiao-cemetery
 //!
 //! Needs espeak-ng and oggenc (vorbis-tools) on PATH; `make content` installs them. The output is
 //! reproducible: the same content files give the same scene files, images and audio.

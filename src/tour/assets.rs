@@ -24,9 +24,11 @@ pub fn probe_image(path: &Path, check: AssetCheck) -> Result<(u32, u32), String>
         return Err("not an image this viewer can read (use JPEG or PNG)".into());
     }
     match check {
-        AssetCheck::Headers => reader.into_dimensions().map_err(|e| format!("does not decode: {e}")),
+        AssetCheck::Headers => {
+            reader.into_dimensions().map_err(|e| format!("does not decode: {}", e.to_string().trim()))
+        }
         AssetCheck::Full => {
-            let img = reader.decode().map_err(|e| format!("does not decode: {e}"))?;
+            let img = reader.decode().map_err(|e| format!("does not decode: {}", e.to_string().trim()))?;
             Ok((img.width(), img.height()))
         }
     }

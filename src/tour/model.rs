@@ -188,6 +188,9 @@ pub struct Scene {
     pub id: String,
     pub name: Text,
     pub panorama: Panorama,
+    /// A small preview image (2:1) for scene strips and map cards, an asset path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
     pub view: View,
     #[serde(default)]
     pub limits: Limits,
@@ -199,7 +202,7 @@ pub struct Scene {
 
 /// Where a scene's panorama comes from. New source kinds (cube faces, multires tiles in
 /// Pannellum's layout) are new variants; everything that shows a panorama matches on this.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Panorama {
     /// One equirectangular image, 2:1, an asset path.
     Equirect(String),

@@ -328,6 +328,9 @@ impl Validator<'_> {
                 self.asset(p, &at(&[F("panorama"), I(0)]), path, "panorama", AssetKind::Image { panorama: true })
             }
         }
+        if let Some(thumb) = &sc.thumbnail {
+            self.asset(p, &at(&[F("thumbnail")]), thumb, "thumbnail", AssetKind::Image { panorama: false });
+        }
         self.view(p, &at(&[F("view")]), &sc.view);
         let l = sc.limits;
         let lim = |f: &'static str| at(&[F("limits"), F(f)]);

@@ -515,8 +515,8 @@ fn room(d: [f32; 3], setting: Setting, p: &Palette) -> Color {
     let wood = setting == Setting::Residence;
     if t == ty && d[1] < 0.0 {
         // Floor: stone tiles in a hall, boards in a residence, a carpet down the middle.
-        if !wood && x.abs() < 1.1 {
-            let edge = (x.abs() - 0.95).max(0.0) > 0.0;
+        if !wood && x.abs() < 0.7 {
+            let edge = x.abs() > 0.6;
             return if edge { rgb(0xc9a04a) } else { rgb(0x8c1f24) };
         }
         if wood {
@@ -664,7 +664,7 @@ pub fn render(site: &SiteContent, scene: &SceneContent, k: usize, layout: &Scene
     for h in &layout.hotspots {
         if let (Target::Scene { .. }, Some(label)) = (&h.target, &h.label) {
             let yaw = h.yaw as f32;
-            let (b, t) = (DOOR_PITCH as f32 - 8.0, DOOR_PITCH as f32 - 3.5);
+            let (b, t) = (DOOR_PITCH as f32 - 10.0, DOOR_PITCH as f32 - 3.0);
             board(&mut img, yaw, 11.0, b, t, rgb(0x24476b), rgb(0xffffff));
             let cx = yaw_x(yaw);
             let bw = 20.0 * W as f32 / 360.0;

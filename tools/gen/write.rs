@@ -193,6 +193,7 @@ pub fn site_file(
         let _ = writeln!(o, "            id: {},", s(&scene.id));
         let _ = writeln!(o, "            name: {},", t(&scene.name));
         let _ = writeln!(o, "            panorama: Equirect({}),", s(&format!("pano/{}/{}.jpg", site.id, scene.id)));
+        let _ = writeln!(o, "            thumbnail: {},", s(&format!("thumbs/{}/{}.jpg", site.id, scene.id)));
         o.push_str("            view: (yaw: 0.0, pitch: 5.0, hfov: 100.0),\n");
         o.push_str("            limits: (min_hfov: 40.0, max_hfov: 120.0, min_pitch: -90.0, max_pitch: 90.0),\n");
         let _ = writeln!(

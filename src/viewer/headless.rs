@@ -1,0 +1,129 @@
+//! `cloudhall view --screenshot`: render one frame of a scene without a window (Mesa's software
+//! Vulkan is enough) and write it as a PNG.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bevy::app::AppExit;
+use bevy::asset::RenderAssetUsages;
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::render::render_resource::{Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages};
+use bevy::render::renderer::RenderDevice;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::ExitCondition;
+use bevy::winit::WinitPlugin;
+
+use super::look::{Autorotate, ViewportSize};
+use super::panorama::PanoramaStatus;
+use super::{CameraTarget, ViewerOptions, ViewerPlugin, asset_root, load_tour, start_position};
+use crate::pano::Viewport;
+
+/// What a screenshot run produced.
+#[derive(Debug, Clone)]
+pub struct Shot {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    /// The panorama could not be shown; the frame shows the error panel instead.
+    pub problem: Option<String>,
+    pub frames: u32,
+}
+
+/// Longest a screenshot may wait for its panorama.
+const TIMEOUT: Duration = Duration::from_secs(120);
+/// Frames rendered after the panorama is ready, so layout and text settle.
+const SETTLE_FRAMES: u32 = 3;
+
+/// A headless app showing `options`' scene, rendering into an image of `width` x `height`.
+pub fn headless_app(options: ViewerOptions, width: u32, height: u32) -> Result<(App, Handle<Image>), String> {
+    let tour = Arc::new(load_tour(&options.tour_dir)?);
+    let start = start_position(&tour, options.site.as_deref(), options.scene.as_deref())?;
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
+            .set(RenderPlugin { synchronous_pipeline_compilation: true, ..default() })
+            .set(AssetPlugin { file_path: asset_root(&tour), ..default() })
+            .disable::<WinitPlugin>(),
+    );
+    let mut target = Image::new_uninit(
+        Extent3d { width, height, depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    target.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
+    let handle = app.world_mut().resource_mut::<Assets<Image>>().add(target);
+    app.insert_resource(CameraTarget(Some(handle.clone())));
+    app.add_plugins(ViewerPlugin { tour, start, options });
+    app.insert_resource(ViewportSize(Viewport { width: width as f32, height: height as f32 }));
+    app.world_mut().resource_mut::<Autorotate>().enabled = false;
+    app.finish();
+    app.cleanup();
+    Ok((app, handle))
+}
+
+/// One frame: update the app and wait for the GPU.
+pub fn pump(app: &mut App) {
+    app.update();
+    if let Some(device) = app.world().get_resource::<RenderDevice>() {
+        let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
+    }
+}
+
+/// Pump until the current panorama is shown or has failed, then a few frames more.
+pub fn settle(app: &mut App) -> Result<u32, String> {
+    let started = Instant::now();
+    let mut frames = 0;
+    loop {
+        pump(app);
+        frames += 1;
+        if *app.world().resource::<PanoramaStatus>() != PanoramaStatus::Loading {
+            break;
+        }
+        if started.elapsed() > TIMEOUT {
+            return Err(format!("the panorama did not load within {} s", TIMEOUT.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for _ in 0..SETTLE_FRAMES {
+        pump(app);
+        frames += 1;
+    }
+    Ok(frames)
+}
+
+/// Capture the next frame rendered into `target` as RGBA8.
+pub fn capture(app: &mut App, target: &Handle<Image>) -> Result<image::RgbaImage, String> {
+    let slot: Arc<Mutex<Option<Image>>> = Arc::new(Mutex::new(None));
+    let out = slot.clone();
+    app.world_mut().spawn(Screenshot::image(target.clone())).observe(move |ev: On<ScreenshotCaptured>| {
+        if let Ok(mut s) = out.lock() {
+            *s = Some(ev.image.clone());
+        }
+    });
+    for _ in 0..30 {
+        pump(app);
+        if let Some(img) = slot.lock().ok().and_then(|mut s| s.take()) {
+            let dynamic = img.try_into_dynamic().map_err(|e| format!("cannot read the rendered frame: {e}"))?;
+            return Ok(dynamic.to_rgba8());
+        }
+    }
+    Err("the rendered frame never arrived from the GPU".into())
+}
+
+/// Render one frame of `options`' scene into a PNG at `out`.
+pub fn screenshot(options: ViewerOptions, out: &Path, width: u32, height: u32) -> Result<Shot, String> {
+    let (mut app, target) = headless_app(options, width, height)?;
+    let frames = settle(&mut app)?;
+    let img = capture(&mut app, &target)?;
+    img.save(out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let problem = match app.world().resource::<PanoramaStatus>() {
+        PanoramaStatus::Failed(e) => Some(e.clone()),
+        _ => None,
+    };
+    app.world_mut().write_message(AppExit::Success);
+    Ok(Shot { path: out.to_path_buf(), width, height, problem, frames })
+}

@@ -1,0 +1,183 @@
+//! The Bevy viewer: one plugin per capability.
+//!
+//! - [`look`]: camera input (drag, pinch, wheel, keys, inertia, autorotation)
+//! - [`nav`]: the current scene and moving between scenes
+//! - [`panorama`]: loading, converting, caching and showing panoramas
+//! - [`hotspots`]: markers, tooltips, activation
+//! - [`ui`]: names, scene strip, site list, compass, language, panels
+//! - [`curator`]: reloading changed scene files, F2 placement mode
+//! - [`headless`]: `cloudhall view --screenshot`
+
+pub mod curator;
+pub mod headless;
+pub mod hotspots;
+pub mod look;
+pub mod nav;
+pub mod panorama;
+pub mod ui;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bevy::light::Skybox;
+use bevy::prelude::*;
+use bevy::text::Font;
+
+use crate::tour::{Lang, Tour};
+use nav::Current;
+
+/// The tour being shown.
+#[derive(Resource, Clone)]
+pub struct TourData(pub Arc<Tour>);
+
+/// Visitor settings.
+#[derive(Resource, Debug, Clone)]
+pub struct Settings {
+    pub lang: Lang,
+}
+
+/// Overrides of the first scene's initial view (degrees).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct StartView {
+    pub yaw: Option<f32>,
+    pub pitch: Option<f32>,
+    pub hfov: Option<f32>,
+}
+
+/// What `cloudhall view` was asked to show.
+#[derive(Debug, Clone)]
+pub struct ViewerOptions {
+    pub tour_dir: PathBuf,
+    pub site: Option<String>,
+    pub scene: Option<String>,
+    pub lang: Lang,
+    pub view: StartView,
+    pub autorotate: bool,
+    /// Reload scene files when they change on disk (curators).
+    pub watch: bool,
+}
+
+/// Where to render: the primary window, or an image (headless screenshots and tests).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct CameraTarget(pub Option<Handle<Image>>);
+
+/// The scene to open: `site` defaults to the tour's start site, `scene` to that site's start scene.
+pub fn start_position(tour: &Tour, site: Option<&str>, scene: Option<&str>) -> Result<Current, String> {
+    let site_id = site.unwrap_or(&tour.start_site);
+    let s = tour.site(site_id).ok_or_else(|| {
+        let ids: Vec<&str> = tour.sites.iter().map(|s| s.id.as_str()).collect();
+        format!("no site `{site_id}` in the tour; sites are: {}", ids.join(", "))
+    })?;
+    let scene_id = match scene {
+        Some(id) => id,
+        None => s.start_scene_id().ok_or_else(|| format!("site `{site_id}` has no scenes"))?,
+    };
+    if s.scene(scene_id).is_none() {
+        let ids: Vec<&str> = s.scenes.iter().map(|s| s.id.as_str()).collect();
+        return Err(format!("no scene `{scene_id}` in site `{site_id}`; its scenes are: {}", ids.join(", ")));
+    }
+    Ok(Current { site: site_id.to_string(), scene: scene_id.to_string() })
+}
+
+/// Everything the viewer does, for a tour already loaded and a start already checked.
+pub struct ViewerPlugin {
+    pub tour: Arc<Tour>,
+    pub start: Current,
+    pub options: ViewerOptions,
+}
+
+impl Plugin for ViewerPlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(TourData(self.tour.clone()))
+            .insert_resource(self.start.clone())
+            .insert_resource(Settings { lang: self.options.lang })
+            .insert_resource(self.options.view)
+            .insert_resource(ClearColor(Color::srgb(0.05, 0.05, 0.06)))
+            .init_resource::<CameraTarget>()
+            .add_plugins((
+                look::LookPlugin,
+                nav::NavPlugin,
+                panorama::PanoramaPlugin,
+                hotspots::HotspotsPlugin,
+                ui::UiPlugin,
+                curator::CuratorPlugin { dir: self.options.tour_dir.clone(), watch: self.options.watch },
+            ))
+            .add_systems(Startup, (install_font, spawn_camera));
+        app.world_mut().resource_mut::<look::Autorotate>().enabled = self.options.autorotate;
+    }
+}
+
+/// The bundled CJK font becomes Bevy's default font, so every text can show Chinese.
+fn install_font(tour: Res<TourData>, mut fonts: ResMut<Assets<Font>>) {
+    let dir = tour.0.assets_dir.join("fonts");
+    let font = std::fs::read_dir(&dir).ok().and_then(|entries| {
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "ttf" || x == "otf"))
+            .collect();
+        files.sort();
+        files.into_iter().next()
+    });
+    match font.map(|p| (std::fs::read(&p), p)) {
+        Some((Ok(bytes), p)) => {
+            if fonts.insert(AssetId::default(), Font::from_bytes(bytes)).is_err() {
+                warn!("could not install {} as the default font", p.display());
+            }
+        }
+        Some((Err(e), p)) => warn!("cannot read font {}: {e}; Chinese text will not show", p.display()),
+        None => warn!("no .ttf font in {}; Chinese text will not show", dir.display()),
+    }
+}
+
+fn spawn_camera(mut commands: Commands, target: Res<CameraTarget>) {
+    let mut camera = commands.spawn((
+        Name::new("panorama camera"),
+        Camera3d::default(),
+        Projection::from(PerspectiveProjection { fov: 70f32.to_radians(), ..default() }),
+        Skybox { image: None, brightness: panorama::SKYBOX_BRIGHTNESS, ..default() },
+        look::PanoramaCamera,
+        IsDefaultUiCamera,
+    ));
+    if let Some(handle) = &target.0 {
+        camera.insert(bevy::camera::RenderTarget::from(handle.clone()));
+    }
+}
+
+/// Load the tour for the viewer: errors are the `cloudhall check` messages.
+pub fn load_tour(dir: &std::path::Path) -> Result<Tour, String> {
+    crate::tour::load(dir).into_result().map_err(|diags| {
+        let lines: Vec<String> = diags.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+        format!(
+            "the tour in {} has errors (run `cloudhall check {}`):\n{}",
+            dir.display(),
+            dir.display(),
+            lines.join("\n")
+        )
+    })
+}
+
+/// The asset folder as an absolute path, as Bevy's asset server wants it.
+pub fn asset_root(tour: &Tour) -> String {
+    std::path::absolute(&tour.assets_dir).unwrap_or_else(|_| tour.assets_dir.clone()).display().to_string()
+}
+
+/// Open the viewer in a window and run until it is closed.
+pub fn run(options: ViewerOptions) -> Result<(), String> {
+    let tour = Arc::new(load_tour(&options.tour_dir)?);
+    let start = start_position(&tour, options.site.as_deref(), options.scene.as_deref())?;
+    let title = format!("{} — cloudhall", tour.title.get(options.lang));
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window { title, resolution: (1280u32, 720u32).into(), ..default() }),
+                ..default()
+            })
+            .set(AssetPlugin { file_path: asset_root(&tour), ..default() }),
+    );
+    app.add_plugins(ViewerPlugin { tour, start, options });
+    match app.run() {
+        AppExit::Success => Ok(()),
+        AppExit::Error(code) => Err(format!("the viewer stopped with code {code}")),
+    }
+}

@@ -1,0 +1,230 @@
+//! Showing a scene's panorama: decoded and converted to a cubemap off the main thread, cached,
+//! and preloaded for the scenes a visitor can walk to next, so a Go shows its panorama at once.
+//!
+//! Every panorama source ([`Panorama`]) becomes a [`CubeFaces`] in a background task; adding a
+//! source kind (Pannellum cube faces, multires tiles) means a new arm in [`load_source`], nothing
+//! else here.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use bevy::asset::RenderAssetUsages;
+use bevy::image::Image;
+use bevy::light::Skybox;
+use bevy::prelude::*;
+use bevy::render::render_resource::{
+    Extent3d, TextureDimension, TextureFormat, TextureViewDescriptor, TextureViewDimension,
+};
+use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
+
+use super::TourData;
+use super::look::PanoramaCamera;
+use super::nav::{Current, SceneEntered};
+use crate::pano::{CubeFaces, cube};
+use crate::tour::{HotspotKind, Panorama};
+
+pub struct PanoramaPlugin;
+
+impl Plugin for PanoramaPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<PanoramaCache>()
+            .init_resource::<PanoramaStatus>()
+            .add_systems(Update, (request_for_scene, finish_loads, show_current).chain().in_set(PanoramaSystems));
+    }
+}
+
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PanoramaSystems;
+
+/// Largest cube face: WebGL2 guarantees 2048-pixel textures.
+pub const MAX_FACE: u32 = 2048;
+/// Panoramas kept converted at once (current, neighbours, a few recent ones).
+const CACHE_SIZE: usize = 8;
+/// Skybox brightness that shows the image's colours 1:1 at the default exposure.
+pub const SKYBOX_BRIGHTNESS: f32 = 1000.0;
+
+/// What is known about one panorama.
+pub enum Entry {
+    Loading(Task<Result<CubeFaces, String>>),
+    Ready(Handle<Image>),
+    Failed(String),
+}
+
+#[derive(Resource, Default)]
+pub struct PanoramaCache {
+    entries: HashMap<PanoramaKey, (Entry, u64)>,
+    tick: u64,
+}
+
+/// A panorama source, as the scene file names it.
+pub type PanoramaKey = Panorama;
+
+impl PanoramaCache {
+    pub fn get(&self, key: &PanoramaKey) -> Option<&Entry> {
+        self.entries.get(key).map(|(e, _)| e)
+    }
+
+    pub fn is_ready(&self, key: &PanoramaKey) -> bool {
+        matches!(self.get(key), Some(Entry::Ready(_)))
+    }
+
+    /// Start loading `key` unless it is loaded or loading; mark it used.
+    fn request(&mut self, key: &PanoramaKey, files: &PathBuf) {
+        self.tick += 1;
+        let tick = self.tick;
+        if let Some((_, used)) = self.entries.get_mut(key) {
+            *used = tick;
+            return;
+        }
+        let source = key.clone();
+        let dir = files.clone();
+        let task = AsyncComputeTaskPool::get().spawn(async move { load_source(&source, &dir) });
+        self.entries.insert(key.clone(), (Entry::Loading(task), tick));
+    }
+
+    /// Forget a panorama so the next request reads it again (its file changed).
+    pub fn invalidate(&mut self, key: &PanoramaKey) {
+        self.entries.remove(key);
+    }
+
+    /// Drop the least recently used ready entries beyond the cache size.
+    fn evict(&mut self, images: &mut Assets<Image>) {
+        while self.entries.len() > CACHE_SIZE {
+            let Some(oldest) = self
+                .entries
+                .iter()
+                .filter(|(_, (e, _))| !matches!(e, Entry::Loading(_)))
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((Entry::Ready(h), _)) = self.entries.remove(&oldest) {
+                images.remove(&h);
+            }
+        }
+    }
+}
+
+/// Whether the current scene's panorama is on screen, loading, or failed.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub enum PanoramaStatus {
+    #[default]
+    Loading,
+    Shown,
+    /// The message names the file and what is wrong with it.
+    Failed(String),
+}
+
+/// Read and convert one panorama source. Runs on a background thread.
+pub fn load_source(source: &Panorama, assets: &std::path::Path) -> Result<CubeFaces, String> {
+    match source {
+        Panorama::Equirect(path) => {
+            let file = assets.join(path);
+            let img = image::open(&file)
+                .map_err(|e| format!("cannot show panorama {}: {}", file.display(), e.to_string().trim()))?
+                .to_rgba8();
+            let (w, h) = img.dimensions();
+            if w != 2 * h {
+                return Err(format!("cannot show panorama {}: it is {w}x{h}, not 2:1", file.display()));
+            }
+            let size = cube::face_size(w, MAX_FACE);
+            Ok(cube::equirect_to_cube(img.as_raw(), w, h, size))
+        }
+    }
+}
+
+/// A cubemap image from six faces, ready for a [`Skybox`].
+pub fn cubemap_image(faces: CubeFaces) -> Image {
+    let mut image = Image::new(
+        Extent3d { width: faces.size, height: faces.size, depth_or_array_layers: 6 },
+        TextureDimension::D2,
+        faces.rgba,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    image.texture_view_descriptor =
+        Some(TextureViewDescriptor { dimension: Some(TextureViewDimension::Cube), ..Default::default() });
+    image
+}
+
+/// The panoramas of the current scene and of the scenes its Go hotspots lead to.
+fn wanted(tour: &TourData, current: &Current) -> Vec<Panorama> {
+    let Some(site) = current.site(tour) else { return Vec::new() };
+    let Some(scene) = site.scene(&current.scene) else { return Vec::new() };
+    let mut out = vec![scene.panorama.clone()];
+    for h in &scene.hotspots {
+        if let HotspotKind::Go { scene: target, site: target_site, .. } = &h.kind {
+            let s = target_site.as_deref().and_then(|id| tour.0.site(id)).unwrap_or(site);
+            if let Some(t) = s.scene(target) {
+                out.push(t.panorama.clone());
+            }
+        }
+    }
+    out
+}
+
+fn request_for_scene(
+    mut entered: MessageReader<SceneEntered>,
+    tour: Res<TourData>,
+    current: Res<Current>,
+    mut cache: ResMut<PanoramaCache>,
+    mut status: ResMut<PanoramaStatus>,
+) {
+    if entered.read().last().is_none() {
+        return;
+    }
+    *status = PanoramaStatus::Loading;
+    for key in wanted(&tour, &current) {
+        cache.request(&key, &tour.0.assets_dir);
+    }
+}
+
+fn finish_loads(mut cache: ResMut<PanoramaCache>, mut images: ResMut<Assets<Image>>) {
+    let mut done = false;
+    for (key, (entry, _)) in cache.entries.iter_mut() {
+        if let Entry::Loading(task) = entry
+            && let Some(result) = check_ready(task)
+        {
+            *entry = match result {
+                Ok(faces) => Entry::Ready(images.add(cubemap_image(faces))),
+                Err(e) => {
+                    error!("{e}");
+                    Entry::Failed(e)
+                }
+            };
+            let Panorama::Equirect(p) = key;
+            debug!("panorama {p} finished");
+            done = true;
+        }
+    }
+    if done {
+        cache.evict(&mut images);
+    }
+}
+
+fn show_current(
+    tour: Res<TourData>,
+    current: Res<Current>,
+    cache: Res<PanoramaCache>,
+    mut status: ResMut<PanoramaStatus>,
+    mut cams: Query<&mut Skybox, With<PanoramaCamera>>,
+) {
+    let Some(scene) = current.scene(&tour) else { return };
+    let next = match cache.get(&scene.panorama) {
+        Some(Entry::Ready(handle)) => {
+            for mut sky in &mut cams {
+                if sky.image.as_ref() != Some(handle) {
+                    sky.image = Some(handle.clone());
+                    sky.brightness = SKYBOX_BRIGHTNESS;
+                }
+            }
+            PanoramaStatus::Shown
+        }
+        Some(Entry::Failed(e)) => PanoramaStatus::Failed(e.clone()),
+        _ => PanoramaStatus::Loading,
+    };
+    if *status != next {
+        *status = next;
+    }
+}

@@ -1,0 +1,184 @@
+//! The viewer rendered headlessly (Mesa's software Vulkan in CI): orientation, poles, hotspot
+//! activation by pointer and keyboard, the info panel, and a corrupt panorama.
+#![cfg(feature = "viewer")]
+
+use std::path::{Path, PathBuf};
+
+use bevy::input::ButtonState;
+use bevy::input::keyboard::{Key, KeyboardInput, NativeKey};
+use bevy::input::mouse::MouseButtonInput;
+use bevy::prelude::*;
+
+use cloudhall::pano::ViewState;
+use cloudhall::tour::Lang;
+use cloudhall::viewer::headless::{capture, headless_app, pump, settle};
+use cloudhall::viewer::hotspots::HotspotMarker;
+use cloudhall::viewer::look::{Look, PointerState};
+use cloudhall::viewer::nav::Current;
+use cloudhall::viewer::panorama::PanoramaStatus;
+use cloudhall::viewer::ui::{ErrorPanel, ErrorText, Panel};
+use cloudhall::viewer::{StartView, ViewerOptions};
+
+const W: u32 = 320;
+const H: u32 = 200;
+
+fn options(tour: &Path) -> ViewerOptions {
+    ViewerOptions {
+        tour_dir: tour.to_path_buf(),
+        site: None,
+        scene: None,
+        lang: Lang::En,
+        view: StartView::default(),
+        autorotate: false,
+        watch: false,
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn close(px: [u8; 4], want: [u8; 3], tol: i32) -> bool {
+    (0..3).all(|i| (px[i] as i32 - want[i] as i32).abs() <= tol)
+}
+
+fn look_at(app: &mut App, yaw: f32, pitch: f32) {
+    let mut look = app.world_mut().resource_mut::<Look>();
+    look.view = ViewState { yaw, pitch, hfov: 90.0 };
+    look.velocity = (0.0, 0.0);
+}
+
+fn centre(app: &mut App, target: &Handle<Image>) -> [u8; 4] {
+    pump(app);
+    let img = capture(app, target).expect("frame");
+    img.get_pixel(W / 2, H / 2).0
+}
+
+fn mouse(app: &mut App, state: ButtonState) {
+    app.world_mut().write_message(MouseButtonInput { button: MouseButton::Left, state, window: Entity::PLACEHOLDER });
+}
+
+/// Press and release a key, a frame each.
+fn key(app: &mut App, key_code: KeyCode) {
+    for state in [ButtonState::Pressed, ButtonState::Released] {
+        app.world_mut().write_message(KeyboardInput {
+            key_code,
+            logical_key: Key::Unidentified(NativeKey::Unidentified),
+            state,
+            text: None,
+            repeat: false,
+            window: Entity::PLACEHOLDER,
+        });
+        pump(app);
+    }
+}
+
+fn current(app: &App) -> String {
+    app.world().resource::<Current>().scene.clone()
+}
+
+#[test]
+fn orientation_poles_and_hotspots() {
+    let (mut app, target) = headless_app(options(&fixture("render")), W, H).expect("app");
+    settle(&mut app).expect("panorama loads");
+    assert_eq!(*app.world().resource::<PanoramaStatus>(), PanoramaStatus::Shown);
+
+    // The test panorama's discs: red ahead (yaw 0), green right (90), blue behind, yellow left.
+    for (yaw, colour, name) in [
+        (0.0, [230, 30, 30], "red"),
+        (90.0, [30, 180, 60], "green"),
+        (180.0, [30, 80, 230], "blue"),
+        (270.0, [240, 200, 20], "yellow"),
+    ] {
+        look_at(&mut app, yaw, 0.0);
+        let px = centre(&mut app, &target);
+        assert!(close(px, colour, 40), "yaw {yaw}: centre is {px:?}, expected the {name} disc {colour:?}");
+    }
+    look_at(&mut app, 30.0, 90.0);
+    let px = centre(&mut app, &target);
+    assert!(close(px, [120, 190, 255], 30), "straight up shows the sky: {px:?}");
+    look_at(&mut app, 30.0, -90.0);
+    let px = centre(&mut app, &target);
+    assert!(close(px, [110, 70, 40], 30), "straight down shows the floor: {px:?}");
+
+    // Click the Go hotspot where it is drawn.
+    look_at(&mut app, 30.0, -10.0);
+    pump(&mut app);
+    pump(&mut app);
+    let go = {
+        let mut q = app.world_mut().query::<&HotspotMarker>();
+        q.iter(app.world()).find(|m| m.index == 0).and_then(|m| m.screen).expect("the Go hotspot is on screen")
+    };
+    app.world_mut().resource_mut::<PointerState>().position = Some(go);
+    mouse(&mut app, ButtonState::Pressed);
+    pump(&mut app);
+    mouse(&mut app, ButtonState::Released);
+    pump(&mut app);
+    pump(&mut app);
+    assert_eq!(current(&app), "second", "clicking the Go hotspot changes the scene");
+    let view = app.world().resource::<Look>().view;
+    assert!((view.yaw - 180.0).abs() < 0.01 && (view.hfov - 80.0).abs() < 0.01, "faces the target view: {view:?}");
+    settle(&mut app).expect("second panorama");
+
+    // Tab focuses the first hotspot (back), Enter activates it.
+    key(&mut app, KeyCode::Tab);
+    pump(&mut app);
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app);
+    pump(&mut app);
+    assert_eq!(current(&app), "discs", "Tab then Enter follows the Go hotspot");
+
+    // Tab twice reaches the Info hotspot; Enter opens its panel.
+    key(&mut app, KeyCode::Tab);
+    pump(&mut app);
+    key(&mut app, KeyCode::Tab);
+    pump(&mut app);
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app);
+    pump(&mut app);
+    assert!(matches!(app.world().resource::<Panel>(), Panel::Hotspot { index: 1, .. }), "the info panel is open");
+    assert_eq!(current(&app), "discs");
+}
+
+#[test]
+fn a_corrupt_panorama_shows_the_error_panel_and_the_app_keeps_running() {
+    // A copy of the render tour whose first panorama is damaged after the tour was loaded.
+    let dir = std::env::temp_dir().join(format!("cloudhall-corrupt-{}", std::process::id()));
+    let assets = dir.join("assets");
+    let scenes = dir.join("scenes");
+    std::fs::create_dir_all(&assets).expect("dir");
+    std::fs::create_dir_all(&scenes).expect("dir");
+    for f in ["test-pano.png", "test-pano.jpg", "outline.geojson"] {
+        std::fs::copy(fixture("assets").join(f), assets.join(f)).expect("copy");
+    }
+    for f in ["tour.ron", "orient.ron"] {
+        std::fs::copy(fixture("render").join(f), scenes.join(f)).expect("copy");
+    }
+    let (mut app, target) = headless_app(options(&scenes), W, H).expect("app");
+    std::fs::write(assets.join("test-pano.png"), b"\x89PNG\r\n\x1a\n not a png at all").expect("corrupt");
+    settle(&mut app).expect("settles");
+
+    let status = app.world().resource::<PanoramaStatus>().clone();
+    let PanoramaStatus::Failed(msg) = status else { panic!("expected a failure, got {status:?}") };
+    assert!(msg.contains("test-pano.png"), "the message names the file: {msg}");
+
+    let frame = app.world().resource::<bevy::diagnostic::FrameCount>().0;
+    for _ in 0..5 {
+        pump(&mut app);
+    }
+    assert!(app.world().resource::<bevy::diagnostic::FrameCount>().0 >= frame + 5, "the app keeps updating");
+    let shown = {
+        let mut q = app.world_mut().query_filtered::<&Node, With<ErrorPanel>>();
+        q.iter(app.world()).any(|n| n.display != Display::None)
+    };
+    assert!(shown, "the error panel is shown");
+    let text = {
+        let mut q = app.world_mut().query_filtered::<&Text, With<ErrorText>>();
+        q.iter(app.world()).map(|t| t.0.clone()).collect::<String>()
+    };
+    assert!(text.contains("test-pano.png"), "the panel names the file: {text}");
+    // And the frame still renders.
+    let img = capture(&mut app, &target).expect("frame");
+    assert_eq!(img.dimensions(), (W, H));
+    let _ = std::fs::remove_dir_all(&dir);
+}
