@@ -88,11 +88,27 @@ pub fn settle(app: &mut App) -> Result<u32, String> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    // Then the UI's images (thumbnails, panel pictures), so the frame is complete.
+    let images_started = Instant::now();
+    while images_started.elapsed() < Duration::from_secs(10) && images_loading(app) {
+        pump(app);
+        frames += 1;
+        std::thread::sleep(Duration::from_millis(2));
+    }
     for _ in 0..SETTLE_FRAMES {
         pump(app);
         frames += 1;
     }
     Ok(frames)
+}
+
+fn images_loading(app: &mut App) -> bool {
+    let handles: Vec<AssetId<Image>> = {
+        let mut q = app.world_mut().query::<&ImageNode>();
+        q.iter(app.world()).map(|n| n.image.id()).collect()
+    };
+    let server = app.world().resource::<AssetServer>();
+    handles.iter().any(|id| matches!(server.get_load_state(*id), Some(bevy::asset::LoadState::Loading)))
 }
 
 /// Capture the next frame rendered into `target` as RGBA8.
@@ -104,8 +120,10 @@ pub fn capture(app: &mut App, target: &Handle<Image>) -> Result<image::RgbaImage
             *s = Some(ev.image.clone());
         }
     });
-    for _ in 0..30 {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
         pump(app);
+        std::thread::sleep(Duration::from_millis(5));
         if let Some(img) = slot.lock().ok().and_then(|mut s| s.take()) {
             let dynamic = img.try_into_dynamic().map_err(|e| format!("cannot read the rendered frame: {e}"))?;
             return Ok(dynamic.to_rgba8());

@@ -75,10 +75,10 @@ pub fn hit_test(markers: impl IntoIterator<Item = (usize, Vec2)>, at: Vec2) -> O
 /// The glyph and colour of a marker for each kind of hotspot.
 pub fn marker_style(kind: &HotspotKind) -> (&'static str, Color) {
     match kind {
-        HotspotKind::Go { site: None, .. } => ("➜", Color::srgba(0.12, 0.35, 0.65, 0.92)),
-        HotspotKind::Go { site: Some(_), .. } => ("⇪", Color::srgba(0.10, 0.45, 0.35, 0.92)),
+        HotspotKind::Go { site: None, .. } => ("→", Color::srgba(0.12, 0.35, 0.65, 0.92)),
+        HotspotKind::Go { site: Some(_), .. } => ("⇢", Color::srgba(0.10, 0.45, 0.35, 0.92)),
         HotspotKind::Info { .. } => ("i", Color::srgba(0.75, 0.55, 0.12, 0.92)),
-        HotspotKind::Memorial(_) => ("❀", Color::srgba(0.62, 0.10, 0.12, 0.92)),
+        HotspotKind::Memorial(_) => ("花", Color::srgba(0.62, 0.10, 0.12, 0.92)),
         HotspotKind::Link { .. } => ("↗", Color::srgba(0.35, 0.35, 0.40, 0.92)),
     }
 }
