@@ -4,24 +4,39 @@
 SHELL := /bin/bash
 # One build folder outside the clone, so every clone and every CI run reuses the same build.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/cloudhall/target
+# Headless rendering in tests runs on Vulkan (Mesa's lavapipe where there is no GPU).
+export WGPU_BACKEND ?= vulkan
 CARGO ?= cargo
 
-# What building, running and testing need.
-APT_PACKAGES := pkg-config
-# What regenerating the sample content needs (`make content`).
+# Building and running the viewer: ALSA for audio, X11 and xkbcommon for the window, Vulkan.
+APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 libxrandr2 libxi6 \
+	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers
+# Regenerating the sample content (`make content`).
 APT_CONTENT := espeak-ng vorbis-tools fonts-wqy-microhei
 
-.PHONY: run test check content deps deps-content fmt
+.PHONY: run test check screenshot content deps deps-content wasm-target fmt
 
+# Opens the viewer on the bundled tour; without a display, renders a screenshot instead.
 run: deps
-	$(CARGO) run --bin cloudhall -- check scenes
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(CARGO) run --bin cloudhall -- view; \
+	else \
+		echo "no display: checking the tour and rendering cloudhall-screenshot.png instead of opening a window"; \
+		$(CARGO) run --bin cloudhall -- check scenes && \
+		$(CARGO) run --bin cloudhall -- view --screenshot cloudhall-screenshot.png; \
+	fi
 
-test: deps
-	$(CARGO) test --all-targets
-	$(CARGO) run --bin cloudhall -- check scenes
+test: deps wasm-target
+	@mkdir -p -m 700 $${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)}
+	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)} $(CARGO) test --all-targets --no-fail-fast
+	# The viewer must stay buildable for the browser.
+	$(CARGO) check --target wasm32-unknown-unknown --no-default-features --features viewer
 
 check: deps
 	$(CARGO) run --bin cloudhall -- check scenes
+
+screenshot: deps
+	$(CARGO) run --bin cloudhall -- view --screenshot cloudhall-screenshot.png
 
 # Regenerates scenes/*.ron, panoramas, thumbnails, narration and floor plans from tools/content.
 content: deps deps-content
@@ -35,3 +50,8 @@ deps:
 
 deps-content:
 	@./tools/apt-install.sh $(APT_CONTENT)
+
+wasm-target:
+	@if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then \
+		rustup target add wasm32-unknown-unknown; \
+	fi

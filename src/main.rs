@@ -67,6 +67,9 @@ struct ViewArgs {
     /// Do not reload scene files when they change.
     #[arg(long)]
     no_watch: bool,
+    /// Measure how long a Go takes to show its panorama (preloaded and cold), headlessly, and exit.
+    #[arg(long)]
+    bench_go: bool,
     /// Render one frame without a window into this PNG and exit.
     #[arg(long, value_name = "OUT.png")]
     screenshot: Option<PathBuf>,
@@ -140,6 +143,27 @@ fn view(args: ViewArgs) -> ExitCode {
         autorotate: !args.no_autorotate,
         watch: !args.no_watch && args.screenshot.is_none(),
     };
+    if args.bench_go {
+        return match headless::bench_go(options, args.width, args.height) {
+            Ok(t) => {
+                println!(
+                    "go to a preloaded neighbour: {:.1} ms ({} frames)",
+                    t.preloaded.as_secs_f64() * 1000.0,
+                    t.preloaded_frames
+                );
+                println!(
+                    "go to a scene not preloaded: {:.1} ms ({} frames)",
+                    t.cold.as_secs_f64() * 1000.0,
+                    t.cold_frames
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let result = match &args.screenshot {
         Some(out) => headless::screenshot(options, out, args.width.max(16), args.height.max(16)).map(|shot| {
             if let Some(p) = &shot.problem {

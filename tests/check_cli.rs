@@ -65,6 +65,7 @@ const BAD: &[(&str, &str, &str)] = &[
     ("cue-out-of-order", "alpha.ron:28:29", "cue at 0.1 s comes after the cue at 0.2 s: cues are out of order"),
     ("cue-overlap", "alpha.ron:28:29", "cue starting at 1.2 s overlaps the previous cue, which ends at 1.4 s"),
     ("cue-past-end", "alpha.ron:28:39", "cue ends at 3.5 s, past the end of the audio (3 s)"),
+    ("cue-unknown-hotspot", "alpha.ron:28:95", "cue names unknown hotspot `to-hal`"),
     ("duplicate-hotspot-id", "alpha.ron:33:22", "duplicate hotspot id `about`"),
     (
         "duration-mismatch",
@@ -81,6 +82,7 @@ const BAD: &[(&str, &str, &str)] = &[
     ("panorama-missing", "alpha.ron:39:32", "panorama `pano/hall.jpg` not found"),
     ("panorama-not-2-to-1", "beta.ron:13:32", "panorama `square.jpg` is 64x64, not 2:1"),
     ("pitch-out-of-range", "beta.ron:14:37", "pitch -95 is outside -90..90"),
+    ("route-unknown-scene", "alpha.ron:49:21", "route names unknown scene `hal`"),
     ("site-file-missing", "tour.ron:8:30", "site `gamma` has no file"),
     ("syntax-missing-comma", "alpha.ron:19:13", "Expected comma"),
     ("unknown-category", "beta.ron:5:15", "unknown category `sport`"),

@@ -182,3 +182,55 @@ fn a_corrupt_panorama_shows_the_error_panel_and_the_app_keeps_running() {
     assert_eq!(img.dimensions(), (W, H));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn changed_scene_files_reload_in_place_and_mistakes_are_shown() {
+    let dir = std::env::temp_dir().join(format!("cloudhall-watch-{}", std::process::id()));
+    let scenes = dir.join("scenes");
+    let assets = dir.join("assets");
+    std::fs::create_dir_all(&scenes).expect("dir");
+    std::fs::create_dir_all(&assets).expect("dir");
+    for f in ["test-pano.png", "test-pano.jpg", "outline.geojson"] {
+        std::fs::copy(fixture("assets").join(f), assets.join(f)).expect("copy");
+    }
+    for f in ["tour.ron", "orient.ron"] {
+        std::fs::copy(fixture("render").join(f), scenes.join(f)).expect("copy");
+    }
+    let mut opts = options(&scenes);
+    opts.watch = true;
+    let (mut app, _target) = headless_app(opts, W, H).expect("app");
+    settle(&mut app).expect("settles");
+
+    let pump_for = |app: &mut App, ms: u64| {
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+        while std::time::Instant::now() < until {
+            pump(app);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    // Filesystems keep modification times to the second on some machines: wait past one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let site = scenes.join("orient.ron");
+    let src = std::fs::read_to_string(&site).expect("read");
+    std::fs::write(&site, src.replace("Red is ahead.", "Red is straight ahead.")).expect("write");
+    pump_for(&mut app, 1500);
+    let body = {
+        let tour = app.world().resource::<cloudhall::viewer::TourData>();
+        match &tour.0.site("orient").and_then(|s| s.scene("discs")).expect("scene").hotspots[1].kind {
+            cloudhall::tour::HotspotKind::Info { body, .. } => body.en.clone(),
+            _ => String::new(),
+        }
+    };
+    assert_eq!(body, "Red is straight ahead.", "the edited text is live");
+    assert_eq!(current(&app), "discs", "still in the same scene");
+
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::fs::write(&site, src.replace("yaw: 45.0, pitch: -20.0", "yaw: 245.0, pitch: -20.0")).expect("write");
+    pump_for(&mut app, 1500);
+    let problem = app.world().resource::<cloudhall::viewer::ui::Problems>().tour.clone().expect("a problem is shown");
+    assert!(problem.contains("orient.ron:") && problem.contains("yaw 245 is outside"), "{problem}");
+    let frame = app.world().resource::<bevy::diagnostic::FrameCount>().0;
+    pump(&mut app);
+    assert!(app.world().resource::<bevy::diagnostic::FrameCount>().0 > frame, "the viewer keeps running");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -121,7 +121,9 @@ fn run() -> Result<(), String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only: Option<&str> = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
-    let skip_audio = args.iter().any(|a| a == "--no-audio");
+    // --text-only rewrites the scene files alone, keeping images and audio as they are.
+    let text_only = args.iter().any(|a| a == "--text-only");
+    let skip_audio = text_only || args.iter().any(|a| a == "--no-audio");
 
     let assets = root.join("assets");
     copy_static(&root)?;
@@ -148,11 +150,13 @@ fn run() -> Result<(), String> {
         let layout = write::layout(&sites, index);
         let mut narrations = Vec::new();
         for (k, scene) in site.scenes.iter().enumerate() {
-            let pano_rel = format!("pano/{}/{}.jpg", site.id, scene.id);
-            let img = pano::render(site, scene, k, &layout.scenes[k], &font);
-            write_jpeg(&img, &assets.join(&pano_rel), 82)?;
-            let thumb = image::imageops::resize(&img, 384, 192, image::imageops::FilterType::Triangle);
-            write_jpeg(&thumb, &assets.join(format!("thumbs/{}/{}.jpg", site.id, scene.id)), 80)?;
+            if !text_only {
+                let pano_rel = format!("pano/{}/{}.jpg", site.id, scene.id);
+                let img = pano::render(site, scene, k, &layout.scenes[k], &font);
+                write_jpeg(&img, &assets.join(&pano_rel), 82)?;
+                let thumb = image::imageops::resize(&img, 384, 192, image::imageops::FilterType::Triangle);
+                write_jpeg(&thumb, &assets.join(format!("thumbs/{}/{}.jpg", site.id, scene.id)), 80)?;
+            }
             let audio_rel = format!("audio/{}/{}.ogg", site.id, scene.id);
             let narration = if skip_audio {
                 speech::read_existing(&root.join("scenes").join(format!("{}.ron", site.id)), &scene.id)
@@ -163,11 +167,13 @@ fn run() -> Result<(), String> {
             eprintln!("    {}: {:.1} s, {} cues", scene.id, narration.duration, narration.cues.len());
             narrations.push((audio_rel, narration));
         }
-        let plan = paint::floor_plan(site, &layout, &font);
         let plan_rel = format!("plans/{}.png", site.id);
-        let plan_path = assets.join(&plan_rel);
-        std::fs::create_dir_all(plan_path.parent().unwrap_or(&assets)).map_err(|e| e.to_string())?;
-        plan.save(&plan_path).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+        if !text_only {
+            let plan = paint::floor_plan(site, &layout, &font);
+            let plan_path = assets.join(&plan_rel);
+            std::fs::create_dir_all(plan_path.parent().unwrap_or(&assets)).map_err(|e| e.to_string())?;
+            plan.save(&plan_path).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+        }
         write::site_file(
             &root.join("scenes").join(format!("{}.ron", site.id)),
             &sites,

@@ -114,6 +114,9 @@ pub struct Site {
     #[serde(default)]
     pub people: Vec<Person>,
     pub scenes: Vec<Scene>,
+    /// The order of the one-click guided tour; the scene order when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Vec<String>>,
 }
 
 impl Site {
@@ -127,6 +130,14 @@ impl Site {
 
     pub fn person(&self, id: &str) -> Option<&Person> {
         self.people.iter().find(|p| p.id == id)
+    }
+
+    /// The scenes of the guided tour, in order.
+    pub fn route_ids(&self) -> Vec<&str> {
+        match &self.route {
+            Some(r) => r.iter().map(String::as_str).collect(),
+            None => self.scenes.iter().map(|s| s.id.as_str()).collect(),
+        }
     }
 }
 
@@ -252,6 +263,16 @@ pub struct Narration {
     pub cues: Vec<Cue>,
 }
 
+impl Narration {
+    /// The index of the cue on screen at `t` seconds, if any.
+    pub fn cue_at(&self, t: f64) -> Option<usize> {
+        // Cues are validated to be in order and not to overlap: binary search on the start.
+        let i = self.cues.partition_point(|c| c.start <= t);
+        let c = self.cues.get(i.checked_sub(1)?)?;
+        (t < c.end).then_some(i - 1)
+    }
+}
+
 /// One subtitle: the same sentence in both languages, shown from `start` to `end` seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -259,6 +280,9 @@ pub struct Cue {
     pub start: f64,
     pub end: f64,
     pub text: Text,
+    /// A hotspot of the scene this sentence talks about: the guided tour turns toward it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotspot: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,12 +306,14 @@ pub enum HotspotKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         view: Option<View>,
     },
-    /// An information board.
+    /// An information board, optionally with its own narrated clip.
     Info {
         title: Text,
         body: Text,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         image: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        audio: Option<Narration>,
     },
     /// Where visitors honour a person of the site, or the site itself.
     Memorial(MemorialTarget),

@@ -426,6 +426,55 @@ fn references_and_ids() {
 }
 
 #[test]
+fn guided_tour_routes_and_cue_hotspots() {
+    expect_error(
+        "alpha.ron",
+        "route: [\"gate\", \"hall\"]",
+        "route: [\"gate\", \"lobby\"]",
+        "route names unknown scene `lobby`",
+        "\"lobby\"",
+    );
+    expect_error(
+        "alpha.ron",
+        "route: [\"gate\", \"hall\"]",
+        "route: [\"gate\", \"gate\"]",
+        "duplicate route entry id `gate`",
+        "\"gate\"]",
+    );
+    expect_error("alpha.ron", "route: [\"gate\", \"hall\"]", "route: []", "the guided-tour route is empty", "[]");
+    expect_error(
+        "alpha.ron",
+        "hotspot: \"to-hall\"",
+        "hotspot: \"nowhere\"",
+        "cue names unknown hotspot `nowhere`",
+        "\"nowhere\"",
+    );
+    let tour = load_with(&fixtures().join("good"), AssetCheck::Headers).tour.expect("valid");
+    assert_eq!(tour.site("alpha").expect("alpha").route_ids(), ["gate", "hall"]);
+    assert_eq!(tour.site("beta").expect("beta").route_ids(), ["square"], "the scene order by default");
+}
+
+#[test]
+fn an_info_clip_is_validated_like_narration() {
+    let clip = "body: (zh: \"正文。\", en: \"Body.\"), audio: (audio: \"tone-3s.ogg\", duration: 3.0, cues: [(start: 0.0, end: 3.5, text: (zh: \"看\", en: \"Look\"))]))";
+    expect_error("alpha.ron", "body: (zh: \"正文。\", en: \"Body.\"))", clip, "past the end of the audio", "3.5");
+}
+
+#[test]
+fn the_cue_on_screen_at_a_time() {
+    let cue = |start, end| Cue { start, end, text: Text::new("字", "word"), hotspot: None };
+    let n =
+        Narration { audio: "a.ogg".into(), duration: 10.0, cues: vec![cue(0.5, 2.0), cue(2.0, 4.0), cue(5.0, 9.0)] };
+    assert_eq!(n.cue_at(0.0), None, "before the first cue");
+    assert_eq!(n.cue_at(0.5), Some(0));
+    assert_eq!(n.cue_at(1.99), Some(0));
+    assert_eq!(n.cue_at(2.0), Some(1), "the next cue takes over at its start");
+    assert_eq!(n.cue_at(4.5), None, "a gap between cues");
+    assert_eq!(n.cue_at(8.9), Some(2));
+    assert_eq!(n.cue_at(9.0), None, "after the last cue ends");
+}
+
+#[test]
 fn a_missing_site_file_is_reported_in_the_tour_file() {
     expect_error(
         "tour.ron",

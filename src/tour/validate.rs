@@ -314,6 +314,31 @@ impl Validator<'_> {
         for (i, scene) in s.scenes.iter().enumerate() {
             self.scene(&tour.value.sites, sites, p, i, scene);
         }
+        if let Some(route) = &s.route {
+            if route.is_empty() {
+                self.err(
+                    &file,
+                    p.pos(&[F("route")]),
+                    "the guided-tour route is empty",
+                    "list the scenes in the order the tour visits them, or remove `route`",
+                );
+            }
+            for (i, id) in route.iter().enumerate() {
+                if s.scene(id).is_none() {
+                    self.err(
+                        &file,
+                        p.pos(&[F("route"), I(i)]),
+                        format!("route names unknown scene `{id}`"),
+                        scene_list(s),
+                    );
+                }
+            }
+            self.unique(
+                p,
+                "route entry",
+                route.iter().enumerate().map(|(i, id)| (vec![F("route"), I(i)], id.as_str())),
+            );
+        }
     }
 
     fn scene(&mut self, listed: &[String], sites: &[Parsed<Site>], p: &Parsed<Site>, i: usize, sc: &Scene) {
@@ -389,6 +414,19 @@ impl Validator<'_> {
         }
         if let Some(n) = &sc.narration {
             self.narration(p, &at(&[F("narration")]), n);
+            for (c, cue) in n.cues.iter().enumerate() {
+                if let Some(h) = &cue.hotspot
+                    && sc.hotspots.iter().all(|x| &x.id != h)
+                {
+                    let ids: Vec<&str> = sc.hotspots.iter().map(|x| x.id.as_str()).collect();
+                    self.err(
+                        &file,
+                        p.pos(&at(&[F("narration"), F("cues"), I(c), F("hotspot")])),
+                        format!("cue names unknown hotspot `{h}`"),
+                        format!("the scene's hotspots are: {}", ids.join(", ")),
+                    );
+                }
+            }
         }
         self.unique(
             p,
@@ -442,7 +480,7 @@ impl Validator<'_> {
                         self.view(p, &hp(&[F("kind"), F("view")]), view);
                     }
                 }
-                HotspotKind::Info { title, body, image } => {
+                HotspotKind::Info { title, body, image, audio } => {
                     self.text(p, &hp(&[F("kind"), F("title")]), title, "an Info title");
                     self.text(p, &hp(&[F("kind"), F("body")]), body, "an Info body");
                     if let Some(img) = image {
@@ -453,6 +491,9 @@ impl Validator<'_> {
                             "info image",
                             AssetKind::Image { panorama: false },
                         );
+                    }
+                    if let Some(clip) = audio {
+                        self.narration(p, &hp(&[F("kind"), F("audio")]), clip);
                     }
                 }
                 HotspotKind::Memorial(MemorialTarget::Person(id)) => {

@@ -145,3 +145,75 @@ pub fn screenshot(options: ViewerOptions, out: &Path, width: u32, height: u32) -
     app.world_mut().write_message(AppExit::Success);
     Ok(Shot { path: out.to_path_buf(), width, height, problem, frames })
 }
+
+/// Time from a Go to the new panorama on screen, for a preloaded neighbour and a cold scene.
+#[derive(Debug, Clone)]
+pub struct GoTimings {
+    pub preloaded: Duration,
+    pub preloaded_frames: u32,
+    pub cold: Duration,
+    pub cold_frames: u32,
+}
+
+/// Activate a Go to `to` and pump until its panorama is on screen (rendered once more).
+fn time_go(app: &mut App, site: &str, scene: &str) -> Result<(Duration, u32), String> {
+    use super::nav::GoTo;
+    let started = Instant::now();
+    app.world_mut().write_message(GoTo { site: site.to_string(), scene: scene.to_string(), view: None });
+    let mut frames = 0;
+    loop {
+        pump(app);
+        frames += 1;
+        let here = app.world().resource::<super::nav::Current>().scene == scene;
+        if here && *app.world().resource::<PanoramaStatus>() == PanoramaStatus::Shown {
+            break;
+        }
+        if started.elapsed() > TIMEOUT {
+            return Err(format!("{site}/{scene} did not show within {} s", TIMEOUT.as_secs()));
+        }
+    }
+    // The frame that shows it.
+    pump(app);
+    Ok((started.elapsed(), frames + 1))
+}
+
+/// Measure Go activations in the tour of `options`: first to a scene the start scene links to
+/// (preloaded), then to the start scene of the tour's last site (not preloaded).
+pub fn bench_go(options: ViewerOptions, width: u32, height: u32) -> Result<GoTimings, String> {
+    let (mut app, _target) = headless_app(options, width, height)?;
+    settle(&mut app)?;
+    // Let the neighbours' preloads finish, as they would while a visitor looks around.
+    let (neighbour, cold) = {
+        let tour = app.world().resource::<super::TourData>().0.clone();
+        let current = app.world().resource::<super::nav::Current>().clone();
+        let scene = current.scene(&super::TourData(tour.clone())).ok_or("no start scene")?.clone();
+        let neighbour = scene
+            .hotspots
+            .iter()
+            .find_map(|h| match &h.kind {
+                crate::tour::HotspotKind::Go { scene, site, .. } => {
+                    Some((site.clone().unwrap_or(current.site.clone()), scene.clone()))
+                }
+                _ => None,
+            })
+            .ok_or("the start scene has no Go hotspot")?;
+        let last = tour.sites.last().ok_or("no sites")?;
+        let cold = (last.id.clone(), last.start_scene_id().ok_or("no scenes")?.to_string());
+        (neighbour, cold)
+    };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        pump(&mut app);
+        let tour = app.world().resource::<super::TourData>().0.clone();
+        let ready = tour
+            .site(&neighbour.0)
+            .and_then(|s| s.scene(&neighbour.1))
+            .is_some_and(|s| app.world().resource::<super::panorama::PanoramaCache>().is_ready(&s.panorama));
+        if ready {
+            break;
+        }
+    }
+    let (preloaded, preloaded_frames) = time_go(&mut app, &neighbour.0, &neighbour.1)?;
+    let (cold_t, cold_frames) = time_go(&mut app, &cold.0, &cold.1)?;
+    Ok(GoTimings { preloaded, preloaded_frames, cold: cold_t, cold_frames })
+}

@@ -524,7 +524,7 @@ pub fn panel_content(
     let site = tour.0.site(site_id)?;
     let h = site.scene(scene_id)?.hotspots.get(index)?;
     Some(match &h.kind {
-        HotspotKind::Info { title, body, image } => (title.clone(), body.clone(), image.clone()),
+        HotspotKind::Info { title, body, image, .. } => (title.clone(), body.clone(), image.clone()),
         HotspotKind::Memorial(MemorialTarget::Person(id)) => {
             let p = site.person(id)?;
             let title =

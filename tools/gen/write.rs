@@ -202,9 +202,22 @@ pub fn site_file(
             s(audio),
             f((narration.duration * 1000.0).round() / 1000.0)
         );
-        for c in &narration.cues {
+        // The guided tour turns toward what the narration talks about: the first board early,
+        // the memorial in the middle, and the way on at the end.
+        let ids: Vec<&str> = l.hotspots.iter().map(|h| h.id.as_str()).collect();
+        let onward =
+            ids.iter().find(|id| id.starts_with("to-")).or_else(|| ids.iter().find(|id| **id == "next-site")).copied();
+        let last = narration.cues.len().saturating_sub(1);
+        for (ci, c) in narration.cues.iter().enumerate() {
+            let hotspot = match ci {
+                1 if ids.contains(&"about") => Some("about"),
+                _ if ci == last && ci > 1 => onward,
+                _ if ci == last / 2 + 1 && ids.contains(&"memorial") => Some("memorial"),
+                _ => None,
+            };
+            let h = hotspot.map(|h| format!(", hotspot: {}", s(h))).unwrap_or_default();
             let _ =
-                writeln!(o, "                    (start: {}, end: {}, text: {}),", f(c.start), f(c.end), t(&c.text));
+                writeln!(o, "                    (start: {}, end: {}, text: {}{h}),", f(c.start), f(c.end), t(&c.text));
         }
         o.push_str("                ],\n            ),\n            hotspots: [\n");
         for h in &l.hotspots {
@@ -242,7 +255,10 @@ pub fn site_file(
         }
         o.push_str("            ],\n        ),\n");
     }
-    o.push_str("    ],\n)\n");
+    o.push_str("    ],\n");
+    let route: Vec<String> = site.scenes.iter().map(|sc| s(&sc.id)).collect();
+    let _ = writeln!(o, "    route: [{}],", route.join(", "));
+    o.push_str(")\n");
     write(path, &o)
 }
 
