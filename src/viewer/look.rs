@@ -143,7 +143,9 @@ fn track_pointer(
     let released = mouse.as_ref().is_some_and(|m| m.just_released(MouseButton::Left))
         || touches.as_ref().is_some_and(|t| t.iter_just_released().next().is_some() && t.iter().next().is_none());
     if pressed {
-        input.write(VisitorInput);
+        if !pointer.over_ui {
+            input.write(VisitorInput);
+        }
         pointer.travel = 0.0;
         pointer.dragging = !pointer.over_ui;
     }

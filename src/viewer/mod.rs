@@ -4,6 +4,7 @@
 //! - [`nav`]: the current scene and moving between scenes
 //! - [`panorama`]: loading, converting, caching and showing panoramas
 //! - [`hotspots`]: markers, tooltips, activation
+//! - [`narration`], [`narration_ui`]: voice narration, subtitles, the guided tour
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`headless`]: `cloudhall view --screenshot`
@@ -12,6 +13,8 @@ pub mod curator;
 pub mod headless;
 pub mod hotspots;
 pub mod look;
+pub mod narration;
+pub mod narration_ui;
 pub mod nav;
 pub mod panorama;
 pub mod ui;
@@ -100,6 +103,8 @@ impl Plugin for ViewerPlugin {
                 panorama::PanoramaPlugin,
                 hotspots::HotspotsPlugin,
                 ui::UiPlugin,
+                narration::NarrationPlugin,
+                narration_ui::NarrationUiPlugin,
                 curator::CuratorPlugin { dir: self.options.tour_dir.clone(), watch: self.options.watch },
             ))
             .add_systems(Startup, (install_font, spawn_camera));

@@ -54,6 +54,8 @@ pub enum Panel {
     Hotspot { site: String, scene: String, index: usize },
     /// The list of all sites.
     Sites,
+    /// The current narration's sentences.
+    Transcript,
 }
 
 impl Panel {
@@ -69,27 +71,31 @@ pub struct Problems {
     pub panorama: Option<String>,
     /// The tour on disk changed and no longer passes `cloudhall check`.
     pub tour: Option<String>,
+    /// The narration audio cannot be played.
+    pub audio: Option<String>,
 }
 
 impl Problems {
     pub fn message(&self) -> Option<String> {
-        match (&self.tour, &self.panorama) {
-            (None, None) => None,
-            (Some(t), None) => Some(t.clone()),
-            (None, Some(p)) => Some(p.clone()),
-            (Some(t), Some(p)) => Some(format!("{t}\n\n{p}")),
-        }
+        let all: Vec<&str> =
+            [&self.tour, &self.panorama, &self.audio].into_iter().flatten().map(String::as_str).collect();
+        (!all.is_empty()).then(|| all.join("\n\n"))
     }
 }
 
 /// What a button does.
 #[derive(Component, Debug, Clone, PartialEq)]
 pub enum UiAction {
-    GoScene { site: String, scene: String },
+    GoScene {
+        site: String,
+        scene: String,
+    },
     ToggleSites,
     ToggleLang,
     ToggleAutorotate,
     ClosePanel,
+    /// Start the guided tour of a site.
+    Guide(String),
 }
 
 #[derive(Component)]
@@ -221,15 +227,25 @@ fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Settings>
         .with_children(|p| {
             for site in &tour.0.sites {
                 let Some(start) = site.start_scene_id() else { continue };
-                p.spawn(button(UiAction::GoScene { site: site.id.clone(), scene: start.to_string() }))
-                    .insert(Node {
-                        padding: UiRect::axes(Val::Px(10.0), Val::Px(6.0)),
-                        margin: UiRect::all(Val::Px(2.0)),
-                        justify_content: JustifyContent::FlexStart,
-                        ..default()
-                    })
-                    .with_children(|b| {
-                        b.spawn(local(&site.name, lang, 16.0, Color::WHITE));
+                p.spawn(Node { flex_direction: FlexDirection::Row, align_items: AlignItems::Center, ..default() })
+                    .with_children(|row| {
+                        row.spawn(button(UiAction::GoScene { site: site.id.clone(), scene: start.to_string() }))
+                            .insert(Node {
+                                padding: UiRect::axes(Val::Px(10.0), Val::Px(6.0)),
+                                margin: UiRect::all(Val::Px(2.0)),
+                                justify_content: JustifyContent::FlexStart,
+                                flex_grow: 1.0,
+                                ..default()
+                            })
+                            .with_children(|b| {
+                                b.spawn(local(&site.name, lang, 16.0, Color::WHITE));
+                            });
+                        // The one-click guided tour of this site.
+                        row.spawn(button(UiAction::Guide(site.id.clone())))
+                            .insert(BackgroundColor(ACCENT))
+                            .with_children(|b| {
+                                b.spawn(local(&Bilingual::new("导览", "Tour"), lang, 14.0, Color::WHITE));
+                            });
                     });
             }
         });
@@ -400,6 +416,7 @@ fn buttons(
     mut settings: ResMut<Settings>,
     mut auto: ResMut<Autorotate>,
     mut go: MessageWriter<GoTo>,
+    mut narration: MessageWriter<super::narration::NarrationCommand>,
 ) {
     for (interaction, action) in &pressed {
         if *interaction != Interaction::Pressed {
@@ -421,6 +438,10 @@ fn buttons(
             }
             UiAction::ToggleAutorotate => auto.enabled = !auto.enabled,
             UiAction::ClosePanel => *panel = Panel::None,
+            UiAction::Guide(site) => {
+                narration.write(super::narration::NarrationCommand::StartGuide(site.clone()));
+                *panel = Panel::None;
+            }
         }
     }
 }
