@@ -38,12 +38,24 @@ fn json_output_carries_the_whole_tour() {
     assert_eq!(v["totals"]["sites"], 18);
     for site in sites {
         let scenes = site["scenes"].as_array().expect("scenes");
+        assert_eq!(site["route"].as_array().map(Vec::len), Some(scenes.len()), "{}: a guided-tour route", site["id"]);
         assert!(scenes.len() >= 2, "{} has {} scenes", site["id"], scenes.len());
         for scene in scenes {
             let n = &scene["narration"];
             let d = n["duration"].as_f64().expect("duration");
             assert!((30.0..=90.0).contains(&d), "{}/{}: {d} s", site["id"], scene["id"]);
             assert!(n["cue_count"].as_u64().expect("cue count") >= 3);
+            let turns = n["cues"].as_array().expect("cues").iter().filter(|c| c["hotspot"].is_string()).count();
+            assert!(turns >= 1, "{}/{}: a cue turns the guided tour toward a hotspot", site["id"], scene["id"]);
+            let kinds: Vec<&str> = scene["hotspots"]
+                .as_array()
+                .expect("hotspots")
+                .iter()
+                .filter_map(|h| h["kind"].as_object())
+                .flat_map(|k| k.keys().map(String::as_str))
+                .collect();
+            assert!(kinds.contains(&"Info"), "{}/{}: an Info board in every scene", site["id"], scene["id"]);
+            assert!(kinds.contains(&"Go"), "{}/{}: scenes are joined by Go hotspots", site["id"], scene["id"]);
         }
     }
 }

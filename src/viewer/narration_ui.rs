@@ -335,13 +335,13 @@ fn bar(
     };
     let c = playback.clock;
     for mut t in &mut texts.p0() {
-        set(&mut t, if c.playing { "❚❚".into() } else { "▶".into() });
+        set(&mut t, if c.playing { "‖".into() } else { "▶".into() });
     }
     for mut t in &mut texts.p1() {
         set(&mut t, format!("{} / {}", mmss(c.position), mmss(c.duration)));
     }
     for mut t in &mut texts.p2() {
-        set(&mut t, format!("{}x", c.speed));
+        set(&mut t, format!("{}x", speed_label(c.speed)));
     }
     for mut t in &mut texts.p3() {
         set(&mut t, format!("{:.0}%", settings.volume * 100.0));
@@ -373,6 +373,13 @@ fn bar(
             n.width = w;
         }
     }
+}
+
+/// `0.75`, `1.0`, `1.25`, `1.5`.
+pub fn speed_label(s: f64) -> String {
+    let t = format!("{s:.2}");
+    let t = t.trim_end_matches('0');
+    if t.ends_with('.') { format!("{t}0") } else { t.to_string() }
 }
 
 /// The words being spoken now, in the subtitle language.
