@@ -61,6 +61,9 @@ struct ViewArgs {
     /// Initial horizontal field of view in degrees (default: the scene's).
     #[arg(long)]
     hfov: Option<f32>,
+    /// Start on the city map (the default when no --site is given and no screenshot is taken).
+    #[arg(long)]
+    map: bool,
     /// Do not turn by itself after 30 s without input.
     #[arg(long)]
     no_autorotate: bool,
@@ -135,13 +138,14 @@ fn check(dir: &std::path::Path, format: Format, depth: AssetCheck) -> ExitCode {
 fn view(args: ViewArgs) -> ExitCode {
     use cloudhall::viewer::{StartView, ViewerOptions, headless, run};
     let options = ViewerOptions {
-        tour_dir: args.tour,
-        site: args.site,
-        scene: args.scene,
+        tour_dir: args.tour.clone(),
+        site: args.site.clone(),
+        scene: args.scene.clone(),
         lang: args.lang,
         view: StartView { yaw: args.yaw, pitch: args.pitch, hfov: args.hfov },
         autorotate: !args.no_autorotate,
         watch: !args.no_watch && args.screenshot.is_none(),
+        map: args.map || (args.site.is_none() && args.scene.is_none() && args.screenshot.is_none() && !args.bench_go),
     };
     if args.bench_go {
         return match headless::bench_go(options, args.width, args.height) {

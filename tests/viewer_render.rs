@@ -31,6 +31,7 @@ fn options(tour: &Path) -> ViewerOptions {
         view: StartView::default(),
         autorotate: false,
         watch: false,
+        map: false,
     }
 }
 

@@ -120,6 +120,11 @@ pub struct Site {
 }
 
 impl Site {
+    /// Where a scene stands on the floor plan, if the site has one.
+    pub fn plan_position(&self, scene: &str) -> Option<&PlanPosition> {
+        self.floor_plan.as_ref()?.positions.iter().find(|p| p.scene == scene)
+    }
+
     pub fn start_scene_id(&self) -> Option<&str> {
         self.start_scene.as_deref().or_else(|| self.scenes.first().map(|s| s.id.as_str()))
     }
@@ -179,6 +184,10 @@ pub struct PlanPosition {
     pub x: f64,
     /// 0..1 from the plan's top edge.
     pub y: f64,
+    /// The bearing on the plan (degrees clockwise from the plan's up) of the panorama's yaw 0:
+    /// the view radar points at `north + yaw`.
+    #[serde(default)]
+    pub north: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

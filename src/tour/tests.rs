@@ -476,6 +476,25 @@ fn the_cue_on_screen_at_a_time() {
 }
 
 #[test]
+fn floor_plan_north_offsets_and_the_map_outline() {
+    expect_error(
+        "alpha.ron",
+        "(scene: \"gate\", x: 0.25, y: 0.5)",
+        "(scene: \"gate\", x: 0.25, y: 0.5, north: 200.0)",
+        "plan north offset 200 is outside -180..180",
+        "200.0",
+    );
+    let (d, src) = run("beta.ron", "lat: 41.6, lon: 119.33", "lat: 39.6, lon: 119.33");
+    assert!(d.iter().all(|d| !d.is_error()), "{d:#?}");
+    let w: Vec<_> = d.iter().filter(|d| d.severity == Severity::Warning).collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].message.contains("lies outside the map outline"));
+    assert_eq!((w[0].line, w[0].col), pos_of(&src, "(lat: 39.6"));
+    let tour = load_with(&fixtures().join("good"), AssetCheck::Headers).tour.expect("valid");
+    assert_eq!(tour.site("alpha").and_then(|s| s.plan_position("hall")).map(|p| p.north), Some(0.0));
+}
+
+#[test]
 fn a_missing_site_file_is_reported_in_the_tour_file() {
     expect_error(
         "tour.ron",

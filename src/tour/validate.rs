@@ -28,6 +28,7 @@ pub fn validate(
         v.site(tour, sites, site);
     }
     v.reachability(sites);
+    v.inside_outline(tour, sites, assets_dir);
     let assets = std::mem::take(&mut v.assets);
     check_assets(assets, assets_dir, check, v.diags);
 }
@@ -289,6 +290,14 @@ impl Validator<'_> {
                         p.pos(&at("scene")),
                         format!("floor plan names unknown scene `{}`", pos.scene),
                         scene_list(s),
+                    );
+                }
+                if !yaw_in_range(pos.north) {
+                    self.err(
+                        &file,
+                        p.pos(&at("north")),
+                        format!("plan north offset {} is outside -180..180", pos.north),
+                        "north is the plan bearing of the panorama's yaw 0, in (-180, 180]",
                     );
                 }
                 for (v, f) in [(pos.x, "x"), (pos.y, "y")] {
@@ -635,6 +644,35 @@ impl Validator<'_> {
                 );
             }
             prev = Some(cue);
+        }
+    }
+
+    /// Pins outside the city outline are almost always a slip in the coordinates.
+    fn inside_outline(&mut self, tour: &Parsed<TourFile>, sites: &[Parsed<Site>], assets_dir: &Path) {
+        let path = assets_dir.join(&tour.value.map.outline);
+        let Ok(src) = std::fs::read_to_string(&path) else { return };
+        let rings = match crate::map::outline_rings(&src) {
+            Ok(r) => r,
+            Err(e) => {
+                self.err(
+                    &tour.path,
+                    tour.pos(&[F("map"), F("outline")]),
+                    format!("map outline `{}` is unusable: {e}", tour.value.map.outline),
+                    "give a GeoJSON Polygon or MultiPolygon in longitude, latitude",
+                );
+                return;
+            }
+        };
+        for p in sites {
+            let l = &p.value.location;
+            if !crate::map::contains(&rings, l.lon, l.lat) {
+                self.warn(
+                    &p.path,
+                    p.pos(&[F("location")]),
+                    format!("location {}, {} lies outside the map outline", l.lat, l.lon),
+                    "check the latitude and longitude (degrees north, degrees east)",
+                );
+            }
         }
     }
 

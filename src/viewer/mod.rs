@@ -6,6 +6,7 @@
 //! - [`hotspots`]: markers, tooltips, activation
 //! - [`narration`], [`narration_ui`]: voice narration, subtitles, the guided tour
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
+//! - [`map`]: the city map and the floor-plan mini-map with its view radar
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`headless`]: `cloudhall view --screenshot`
 
@@ -13,6 +14,7 @@ pub mod curator;
 pub mod headless;
 pub mod hotspots;
 pub mod look;
+pub mod map;
 pub mod narration;
 pub mod narration_ui;
 pub mod nav;
@@ -58,6 +60,8 @@ pub struct ViewerOptions {
     pub autorotate: bool,
     /// Reload scene files when they change on disk (curators).
     pub watch: bool,
+    /// Start on the city map.
+    pub map: bool,
 }
 
 /// Where to render: the primary window, or an image (headless screenshots and tests).
@@ -105,6 +109,7 @@ impl Plugin for ViewerPlugin {
                 ui::UiPlugin,
                 narration::NarrationPlugin,
                 narration_ui::NarrationUiPlugin,
+                map::MapPlugin { open_at_start: self.options.map },
                 curator::CuratorPlugin { dir: self.options.tour_dir.clone(), watch: self.options.watch },
             ))
             .add_systems(Startup, (install_font, spawn_camera));

@@ -278,8 +278,15 @@ fn actions(
     }
 }
 
-fn keys(keys: Option<Res<ButtonInput<KeyCode>>>, mut out: MessageWriter<NarrationCommand>) {
+fn keys(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    typing: Option<Res<super::ui::Typing>>,
+    mut out: MessageWriter<NarrationCommand>,
+) {
     let Some(keys) = keys else { return };
+    if typing.is_some_and(|t| t.0) {
+        return;
+    }
     if keys.just_pressed(KeyCode::Space) {
         out.write(NarrationCommand::TogglePlay);
     }

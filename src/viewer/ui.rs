@@ -18,6 +18,7 @@ impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Panel>()
             .init_resource::<Problems>()
+            .init_resource::<Typing>()
             .add_systems(Startup, build_ui)
             .add_systems(PreUpdate, pointer_over_ui.after(bevy::ui::UiSystems::Focus))
             .add_systems(
@@ -44,6 +45,10 @@ const GOLD: Color = Color::srgb(0.96, 0.84, 0.48);
 /// Text that follows the language setting.
 #[derive(Component, Debug, Clone)]
 pub struct LocalText(pub Bilingual);
+
+/// Set while the visitor types into a text box: single-key shortcuts stay quiet.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct Typing(pub bool);
 
 /// Which overlay panel is open.
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
@@ -96,6 +101,8 @@ pub enum UiAction {
     ClosePanel,
     /// Start the guided tour of a site.
     Guide(String),
+    /// Open or close the city map.
+    ToggleMap,
 }
 
 #[derive(Component)]
@@ -194,6 +201,9 @@ fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Settings>
         .with_children(|p| {
             p.spawn(button(UiAction::ToggleAutorotate)).with_children(|b| {
                 b.spawn((local(&Bilingual::new("自动旋转", "Autorotate"), lang, 16.0, Color::WHITE), AutoLabel));
+            });
+            p.spawn(button(UiAction::ToggleMap)).with_children(|b| {
+                b.spawn(local(&Bilingual::new("地图", "Map"), lang, 16.0, Color::WHITE));
             });
             p.spawn(button(UiAction::ToggleSites)).with_children(|b| {
                 b.spawn(local(&Bilingual::new("全部展馆", "All sites"), lang, 16.0, Color::WHITE));
@@ -438,6 +448,7 @@ fn buttons(
             }
             UiAction::ToggleAutorotate => auto.enabled = !auto.enabled,
             UiAction::ClosePanel => *panel = Panel::None,
+            UiAction::ToggleMap => {}
             UiAction::Guide(site) => {
                 narration.write(super::narration::NarrationCommand::StartGuide(site.clone()));
                 *panel = Panel::None;
@@ -446,8 +457,16 @@ fn buttons(
     }
 }
 
-fn keys(keys: Option<Res<ButtonInput<KeyCode>>>, mut panel: ResMut<Panel>, mut settings: ResMut<Settings>) {
+fn keys(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    typing: Res<Typing>,
+    mut panel: ResMut<Panel>,
+    mut settings: ResMut<Settings>,
+) {
     let Some(keys) = keys else { return };
+    if typing.0 {
+        return;
+    }
     if keys.just_pressed(KeyCode::Escape) && panel.is_open() {
         *panel = Panel::None;
     }

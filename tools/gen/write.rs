@@ -29,6 +29,8 @@ pub struct HotspotPlan {
 
 pub struct SceneLayout {
     pub plan: (f64, f64),
+    /// Plan bearing of yaw 0, so that the door hotspots point at the scenes they lead to.
+    pub north: f64,
     pub hotspots: Vec<HotspotPlan>,
 }
 
@@ -76,7 +78,20 @@ pub fn layout(sites: &[SiteContent], index: usize) -> Layout {
         }
         let x = if n == 1 { 0.5 } else { 0.18 + 0.64 * k as f64 / (n - 1) as f64 };
         let y = if k % 2 == 0 { 0.62 } else { 0.38 };
-        scenes.push(SceneLayout { plan: (x, y), hotspots: hs });
+        scenes.push(SceneLayout { plan: (x, y), north: 0.0, hotspots: hs });
+    }
+    // The plan is 4:3; bearings are measured in its pixels, clockwise from up.
+    let bearing = |a: (f64, f64), b: (f64, f64)| ((b.0 - a.0) * 4.0).atan2(-(b.1 - a.1) * 3.0).to_degrees();
+    let wrap = |d: f64| ((d + 180.0).rem_euclid(360.0) - 180.0).round();
+    let wrap = |d: f64| if wrap(d) == -180.0 { 180.0 } else { wrap(d) };
+    for k in 0..n {
+        scenes[k].north = if k + 1 < n {
+            wrap(bearing(scenes[k].plan, scenes[k + 1].plan) - 45.0)
+        } else if k > 0 {
+            wrap(bearing(scenes[k].plan, scenes[k - 1].plan) + 135.0)
+        } else {
+            0.0
+        };
     }
     Layout { scenes }
 }
@@ -173,7 +188,14 @@ pub fn site_file(
     let _ = writeln!(o, "    start_scene: {},", s(&site.scenes[0].id));
     let _ = writeln!(o, "    floor_plan: (\n        image: {},\n        positions: [", s(plan));
     for (scene, l) in site.scenes.iter().zip(&layout.scenes) {
-        let _ = writeln!(o, "            (scene: {}, x: {}, y: {}),", s(&scene.id), f(l.plan.0), f(l.plan.1));
+        let _ = writeln!(
+            o,
+            "            (scene: {}, x: {}, y: {}, north: {}),",
+            s(&scene.id),
+            f(l.plan.0),
+            f(l.plan.1),
+            f(l.north)
+        );
     }
     o.push_str("        ],\n    ),\n    people: [\n");
     for p in &site.people {
