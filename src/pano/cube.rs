@@ -44,9 +44,11 @@ pub fn face_size(equirect_width: u32, max: u32) -> u32 {
 }
 
 /// Convert an RGBA8 equirectangular image (`width` x `height`) into cube faces of `size`.
+/// The faces are converted in parallel where threads exist.
 pub fn equirect_to_cube(rgba: &[u8], width: u32, height: u32, size: u32) -> CubeFaces {
     let mut out = vec![0u8; (6 * size * size * 4) as usize];
-    for (layer, face) in out.chunks_mut((size * size * 4) as usize).enumerate() {
+    let face_len = (size * size * 4) as usize;
+    let convert = |layer: usize, face: &mut [u8]| {
         for t in 0..size {
             for s in 0..size {
                 let d = world_of_cube(cube_direction(layer, s, t, size));
@@ -56,6 +58,16 @@ pub fn equirect_to_cube(rgba: &[u8], width: u32, height: u32, size: u32) -> Cube
                 face[i..i + 4].copy_from_slice(&px);
             }
         }
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    std::thread::scope(|scope| {
+        for (layer, face) in out.chunks_mut(face_len).enumerate() {
+            scope.spawn(move || convert(layer, face));
+        }
+    });
+    #[cfg(target_arch = "wasm32")]
+    for (layer, face) in out.chunks_mut(face_len).enumerate() {
+        convert(layer, face);
     }
     CubeFaces { size, rgba: out }
 }

@@ -78,7 +78,12 @@ impl PanoramaCache {
         }
         let source = key.clone();
         let dir = files.clone();
-        let task = AsyncComputeTaskPool::get().spawn(async move { load_source(&source, &dir) });
+        let task = AsyncComputeTaskPool::get().spawn(async move {
+            let started = std::time::Instant::now();
+            let result = load_source(&source, &dir);
+            debug!("{source:?}: decoded and converted in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+            result
+        });
         self.entries.insert(key.clone(), (Entry::Loading(task), tick));
     }
 
@@ -171,12 +176,22 @@ fn request_for_scene(
     mut cache: ResMut<PanoramaCache>,
     mut status: ResMut<PanoramaStatus>,
 ) {
-    if entered.read().last().is_none() {
+    let wanted = wanted(&tour, &current);
+    if entered.read().last().is_some() {
+        *status = PanoramaStatus::Loading;
+        // The scene's own panorama first, alone, so it is ready as soon as possible...
+        if let Some(own) = wanted.first() {
+            cache.request(own, &tour.0.assets_dir);
+        }
         return;
     }
-    *status = PanoramaStatus::Loading;
-    for key in wanted(&tour, &current) {
-        cache.request(&key, &tour.0.assets_dir);
+    // ...then the neighbours, once it is on screen (or has failed).
+    if *status != PanoramaStatus::Loading && cache.is_changed() {
+        for key in wanted.iter().skip(1) {
+            if cache.get(key).is_none() {
+                cache.request(key, &tour.0.assets_dir);
+            }
+        }
     }
 }
 
