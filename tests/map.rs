@@ -10,23 +10,14 @@ use cloudhall::tour::Lang;
 use cloudhall::viewer::headless::{capture, headless_app, pump, settle};
 use cloudhall::viewer::map::{MapState, PlanDot, label_layout, pin_positions};
 use cloudhall::viewer::nav::Current;
-use cloudhall::viewer::{StartView, TourData, ViewerOptions, load_tour};
+use cloudhall::viewer::{TourData, ViewerOptions, load_tour};
 
 fn scenes() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes")
 }
 
 fn options(map: bool, site: Option<&str>) -> ViewerOptions {
-    ViewerOptions {
-        tour_dir: scenes(),
-        site: site.map(str::to_string),
-        scene: None,
-        lang: Lang::Zh,
-        view: StartView::default(),
-        autorotate: false,
-        watch: false,
-        map,
-    }
+    ViewerOptions { site: site.map(str::to_string), map, ..ViewerOptions::new(scenes()) }
 }
 
 #[test]

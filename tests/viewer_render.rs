@@ -2,37 +2,29 @@
 //! activation by pointer and keyboard, the info panel, and a corrupt panorama.
 #![cfg(feature = "viewer")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use bevy::input::ButtonState;
-use bevy::input::keyboard::{Key, KeyboardInput, NativeKey};
 use bevy::input::mouse::MouseButtonInput;
 use bevy::prelude::*;
 
 use cloudhall::pano::ViewState;
 use cloudhall::tour::Lang;
+use cloudhall::viewer::ViewerOptions;
 use cloudhall::viewer::headless::{capture, headless_app, pump, settle};
 use cloudhall::viewer::hotspots::HotspotMarker;
 use cloudhall::viewer::look::{Look, PointerState};
 use cloudhall::viewer::nav::Current;
 use cloudhall::viewer::panorama::PanoramaStatus;
 use cloudhall::viewer::ui::{ErrorPanel, ErrorText, Panel};
-use cloudhall::viewer::{StartView, ViewerOptions};
 
 const W: u32 = 320;
 const H: u32 = 200;
 
 fn options(tour: &Path) -> ViewerOptions {
-    ViewerOptions {
-        tour_dir: tour.to_path_buf(),
-        site: None,
-        scene: None,
-        lang: Lang::En,
-        view: StartView::default(),
-        autorotate: false,
-        watch: false,
-        map: false,
-    }
+    ViewerOptions { lang: Lang::En, ..ViewerOptions::new(tour) }
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -61,17 +53,7 @@ fn mouse(app: &mut App, state: ButtonState) {
 
 /// Press and release a key, a frame each.
 fn key(app: &mut App, key_code: KeyCode) {
-    for state in [ButtonState::Pressed, ButtonState::Released] {
-        app.world_mut().write_message(KeyboardInput {
-            key_code,
-            logical_key: Key::Unidentified(NativeKey::Unidentified),
-            state,
-            text: None,
-            repeat: false,
-            window: Entity::PLACEHOLDER,
-        });
-        pump(app);
-    }
+    common::tap_key(app, key_code, pump);
 }
 
 fn current(app: &App) -> String {

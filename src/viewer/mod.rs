@@ -64,6 +64,22 @@ pub struct ViewerOptions {
     pub map: bool,
 }
 
+impl ViewerOptions {
+    /// The tour in `tour_dir` at its start, in Chinese, without autorotation, watching or the map.
+    pub fn new(tour_dir: impl Into<PathBuf>) -> Self {
+        ViewerOptions {
+            tour_dir: tour_dir.into(),
+            site: None,
+            scene: None,
+            lang: Lang::Zh,
+            view: StartView::default(),
+            autorotate: false,
+            watch: false,
+            map: false,
+        }
+    }
+}
+
 /// Where to render: the primary window, or an image (headless screenshots and tests).
 #[derive(Resource, Debug, Clone, Default)]
 pub struct CameraTarget(pub Option<Handle<Image>>);
