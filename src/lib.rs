@@ -11,3 +11,6 @@ pub mod tour;
 
 #[cfg(feature = "viewer")]
 pub mod viewer;
+
+#[cfg(feature = "server")]
+pub mod server;

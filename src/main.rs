@@ -20,6 +20,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the tour, its assets, visit counts and the memorial over HTTP.
+    #[cfg(feature = "server")]
+    Serve(ServeArgs),
     /// Open the tour in the viewer, or render one frame of it with --screenshot.
     #[cfg(feature = "viewer")]
     View(ViewArgs),
@@ -84,6 +87,26 @@ struct ViewArgs {
     height: u32,
 }
 
+#[cfg(feature = "server")]
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// The folder holding tour.ron and the site files.
+    #[arg(long, default_value = "scenes")]
+    tour: PathBuf,
+    /// Where the SQLite database (and an optional moderator-token file) live.
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
+    /// A database URL (sqlite:PATH); the default is DATA/cloudhall.db.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Words that memorial messages may not contain, one per line (default: a small built-in list).
+    #[arg(long)]
+    words: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -95,6 +118,8 @@ fn main() -> ExitCode {
     match cli.command {
         #[cfg(feature = "viewer")]
         Command::View(args) => view(args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve(args),
         Command::Check { dir, format, quick } => {
             check(&dir, format, if quick { AssetCheck::Headers } else { AssetCheck::Full })
         }
@@ -178,6 +203,46 @@ fn view(args: ViewArgs) -> ExitCode {
         None => run(options),
     };
     match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+fn serve(args: ServeArgs) -> ExitCode {
+    use cloudhall::server::{ServerConfig, guard::WordList, moderator_token, serve};
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .try_init();
+    let words = match &args.words {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => WordList::parse(&t),
+            Err(e) => {
+                eprintln!("error: cannot read the word list {}: {e}", p.display());
+                return ExitCode::from(1);
+            }
+        },
+        None => WordList::parse(cloudhall::server::guard::DEFAULT_WORDS),
+    };
+    let config = ServerConfig {
+        addr: args.addr,
+        moderator_token: moderator_token(&args.data),
+        tour_dir: args.tour,
+        data_dir: args.data,
+        database_url: args.database_url,
+        words,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

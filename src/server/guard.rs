@@ -1,0 +1,150 @@
+//! What protects the memorial: the word list, rate limits, and the moderators' token.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Messages may be at most this many characters.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A small default list; operators replace it with `--words FILE` (one word per line, `#` comments).
+pub const DEFAULT_WORDS: &str = include_str!("default-words.txt");
+
+/// Words a message may not contain.
+#[derive(Debug, Clone, Default)]
+pub struct WordList {
+    words: Vec<String>,
+}
+
+impl WordList {
+    pub fn parse(text: &str) -> Self {
+        let words = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_lowercase)
+            .collect();
+        WordList { words }
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The first listed word the text contains (case-insensitive, spaces ignored).
+    pub fn find(&self, text: &str) -> Option<&str> {
+        let t: String = text.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+        self.words.iter().find(|w| t.contains(w.as_str())).map(String::as_str)
+    }
+}
+
+/// Check a message's name and text; the error is the reason given to the visitor.
+pub fn check_message(name: &str, text: &str, words: &WordList) -> Result<(), String> {
+    let n = text.trim().chars().count();
+    if n == 0 {
+        return Err("the message is empty".into());
+    }
+    if n > MAX_MESSAGE_CHARS {
+        return Err(format!("the message has {n} characters; at most {MAX_MESSAGE_CHARS} are allowed"));
+    }
+    if name.trim().is_empty() || name.chars().count() > 40 {
+        return Err("give a name of 1 to 40 characters".into());
+    }
+    if words.find(text).is_some() || words.find(name).is_some() {
+        return Err("the message contains words that are not allowed here".into());
+    }
+    Ok(())
+}
+
+/// A token bucket per key: `burst` at once, refilled at `per` a token.
+#[derive(Debug)]
+pub struct RateLimiter {
+    burst: f64,
+    per: Duration,
+    buckets: HashMap<String, (f64, Instant)>,
+}
+
+impl RateLimiter {
+    pub fn new(burst: u32, per: Duration) -> Self {
+        RateLimiter { burst: burst as f64, per, buckets: HashMap::new() }
+    }
+
+    /// Take a token for `key` at `now`; false when the key has none left.
+    pub fn allow(&mut self, key: &str, now: Instant) -> bool {
+        let (burst, per) = (self.burst, self.per.as_secs_f64());
+        let entry = self.buckets.entry(key.to_string()).or_insert((burst, now));
+        let refill = now.saturating_duration_since(entry.1).as_secs_f64() / per;
+        entry.0 = (entry.0 + refill).min(burst);
+        entry.1 = now;
+        if entry.0 >= 1.0 {
+            entry.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Forget keys that are full again, so the map does not grow without end.
+    pub fn prune(&mut self, now: Instant) {
+        let (burst, per) = (self.burst, self.per.as_secs_f64());
+        self.buckets.retain(|_, (tokens, at)| *tokens + now.saturating_duration_since(*at).as_secs_f64() / per < burst);
+    }
+}
+
+/// Compare a presented bearer token with the configured one in constant time.
+pub fn token_matches(presented: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
+    // Length is not secret; contents are compared without early exit.
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_list_ignores_case_spacing_and_comments() {
+        let w = WordList::parse("# comment\nBadword\n\n脏话\n");
+        assert_eq!(w.len(), 2);
+        assert_eq!(w.find("this has a B a d W o r d in it"), Some("badword"));
+        assert_eq!(w.find("有脏话"), Some("脏话"));
+        assert_eq!(w.find("英雄永垂不朽"), None);
+        assert!(!WordList::parse(DEFAULT_WORDS).is_empty());
+    }
+
+    #[test]
+    fn messages_are_checked_for_length_name_and_words() {
+        let w = WordList::parse("spam");
+        assert!(check_message("李", "英雄永垂不朽", &w).is_ok());
+        assert!(check_message("李", &"字".repeat(300), &w).is_ok());
+        assert!(check_message("李", &"字".repeat(301), &w).unwrap_err().contains("301"));
+        assert!(check_message("李", "   ", &w).is_err());
+        assert!(check_message("", "致敬", &w).is_err());
+        assert!(check_message("李", "buy SPAM now", &w).is_err());
+    }
+
+    #[test]
+    fn rate_limits_allow_a_burst_then_refill() {
+        let mut r = RateLimiter::new(3, Duration::from_secs(10));
+        let t0 = Instant::now();
+        assert!(r.allow("a", t0) && r.allow("a", t0) && r.allow("a", t0));
+        assert!(!r.allow("a", t0), "the burst is spent");
+        assert!(r.allow("b", t0), "other keys have their own bucket");
+        assert!(!r.allow("a", t0 + Duration::from_secs(5)));
+        assert!(r.allow("a", t0 + Duration::from_secs(11)), "one token back after 10 s");
+        r.prune(t0 + Duration::from_secs(1000));
+        assert!(r.buckets.is_empty());
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(token_matches("s3cret-token", "s3cret-token"));
+        assert!(!token_matches("s3cret-tokem", "s3cret-token"));
+        assert!(!token_matches("s3cret", "s3cret-token"));
+        assert!(!token_matches("", "x"));
+    }
+}

@@ -1,0 +1,554 @@
+//! `cloudhall serve`: the tour and its assets over HTTP, visit counts, and the memorial
+//! (offerings, and messages reviewed before they are shown). axum on tokio; SQLite by default.
+//!
+//! Handlers stay thin: checks live in [`guard`], data in [`store`], files in [`files`].
+
+pub mod files;
+pub mod guard;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+
+use crate::tour::Tour;
+use guard::{RateLimiter, WordList};
+use store::{OfferingKind, Store, Target, Written};
+
+/// Request bodies larger than this are refused.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// What `cloudhall serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    pub tour_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    /// The moderators' bearer token; without one, moderation answers 401.
+    pub moderator_token: Option<String>,
+    pub words: WordList,
+}
+
+/// Shared by every handler.
+pub struct AppState {
+    pub tour: Tour,
+    tour_json: Bytes,
+    tour_etag: String,
+    pub store: Store,
+    pub words: WordList,
+    moderator_token: Option<String>,
+    limits: Mutex<Limits>,
+    metrics: Metrics,
+}
+
+struct Limits {
+    offerings_per_client: RateLimiter,
+    messages_per_client: RateLimiter,
+    messages_per_address: RateLimiter,
+}
+
+#[derive(Default)]
+struct Metrics {
+    started: Option<Instant>,
+    requests: AtomicU64,
+    visits: AtomicU64,
+    offerings: AtomicU64,
+    messages: AtomicU64,
+    rejected: AtomicU64,
+}
+
+impl AppState {
+    pub async fn new(tour: Tour, store: Store, words: WordList, moderator_token: Option<String>) -> Arc<AppState> {
+        let body = serde_json::to_vec(&crate::tour::json::tour_json(&tour)).unwrap_or_default();
+        let tour_etag = format!("\"{:x}\"", Sha256::digest(&body));
+        let minute = std::time::Duration::from_secs(60);
+        Arc::new(AppState {
+            tour,
+            tour_json: Bytes::from(body),
+            tour_etag,
+            store,
+            words,
+            moderator_token: moderator_token.filter(|t| !t.trim().is_empty()),
+            limits: Mutex::new(Limits {
+                // A visitor may lay about one offering every two seconds, in bursts of 30.
+                offerings_per_client: RateLimiter::new(30, std::time::Duration::from_secs(2)),
+                // Messages: 3 at once, then one every 5 minutes per visitor; 20 per address.
+                messages_per_client: RateLimiter::new(3, minute * 5),
+                messages_per_address: RateLimiter::new(20, minute),
+            }),
+            metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
+        })
+    }
+}
+
+/// An error answered as `{"error": reason}`.
+#[derive(Debug)]
+pub struct ApiError(pub StatusCode, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad(reason: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, reason.into())
+}
+
+fn internal(e: String) -> ApiError {
+    tracing::error!("{e}");
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the server could not store this; try again".into())
+}
+
+/// The JSON body of a request, with reasons for every way it can be wrong.
+fn body<T: serde::de::DeserializeOwned>(raw: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let bytes = raw.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is over {} KiB", BODY_LIMIT / 1024))
+        } else {
+            bad(format!("cannot read the body: {e}"))
+        }
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| bad(format!("malformed JSON: {e}")))
+}
+
+/// The client's address, when the server knows it.
+struct ClientAddr(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or("unknown".to_string(), |c| c.0.ip().to_string());
+        Ok(ClientAddr(addr))
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/tour", get(tour))
+        .route("/assets/{*path}", get(asset))
+        .route("/api/v1/visits", post(visit))
+        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/memorial/offerings", post(offering))
+        .route("/api/v1/memorial/counts", get(counts))
+        .route("/api/v1/memorial/messages", post(message).get(messages))
+        .route("/api/v1/memorial/pending", get(pending))
+        .route("/api/v1/memorial/messages/{id}/approve", post(approve))
+        .route("/api/v1/memorial/messages/{id}/reject", post(reject))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
+        .with_state(state)
+}
+
+async fn count_requests(
+    State(s): State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    s.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    let res = next.run(req).await;
+    if res.status().is_client_error() {
+        s.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+    }
+    res
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn metrics(State(s): State<Arc<AppState>>) -> impl IntoResponse {
+    let m = &s.metrics;
+    let uptime = m.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    let text = format!(
+        "# HELP cloudhall_http_requests_total HTTP requests served.\n# TYPE cloudhall_http_requests_total counter\ncloudhall_http_requests_total {}\n\
+         # HELP cloudhall_http_rejected_total Requests answered with a 4xx.\n# TYPE cloudhall_http_rejected_total counter\ncloudhall_http_rejected_total {}\n\
+         # HELP cloudhall_visits_total Scene visits recorded.\n# TYPE cloudhall_visits_total counter\ncloudhall_visits_total {}\n\
+         # HELP cloudhall_offerings_total Memorial offerings stored.\n# TYPE cloudhall_offerings_total counter\ncloudhall_offerings_total {}\n\
+         # HELP cloudhall_messages_total Memorial messages received for review.\n# TYPE cloudhall_messages_total counter\ncloudhall_messages_total {}\n\
+         # HELP cloudhall_uptime_seconds Seconds since the server started.\n# TYPE cloudhall_uptime_seconds gauge\ncloudhall_uptime_seconds {uptime:.1}\n",
+        m.requests.load(Ordering::Relaxed),
+        m.rejected.load(Ordering::Relaxed),
+        m.visits.load(Ordering::Relaxed),
+        m.offerings.load(Ordering::Relaxed),
+        m.messages.load(Ordering::Relaxed),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+async fn tour(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&s.tour_etag).unwrap_or(HeaderValue::from_static("\"\""));
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == s.tour_etag.as_bytes()) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        s.tour_json.clone(),
+    )
+        .into_response()
+}
+
+async fn asset(
+    State(s): State<Arc<AppState>>,
+    axum::extract::Path(path): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(file) = files::resolve(&s.tour.assets_dir, &path) else {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no asset `{path}`")));
+    };
+    let meta =
+        tokio::fs::metadata(&file).await.map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no asset `{path}`")))?;
+    if !meta.is_file() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no asset `{path}`")));
+    }
+    let modified = meta.modified().ok().and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+    let etag = files::etag(meta.len(), modified.as_secs(), modified.subsec_nanos());
+    let common = |b: axum::http::response::Builder| {
+        b.header(header::ETAG, &etag)
+            .header(header::CACHE_CONTROL, "public, max-age=3600")
+            .header(header::ACCEPT_RANGES, "bytes")
+            .header(header::CONTENT_TYPE, files::content_type(&file))
+    };
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return common(Response::builder().status(StatusCode::NOT_MODIFIED))
+            .body(Body::empty())
+            .map_err(|e| internal(e.to_string()));
+    }
+    let data = tokio::fs::read(&file).await.map_err(|e| internal(format!("{}: {e}", file.display())))?;
+    let len = data.len() as u64;
+    match files::parse_range(headers.get(header::RANGE).and_then(|v| v.to_str().ok()), len) {
+        Some(Ok(r)) => common(Response::builder().status(StatusCode::PARTIAL_CONTENT))
+            .header(header::CONTENT_RANGE, format!("bytes {}-{}/{len}", r.start, r.end))
+            .body(Body::from(data[r.start as usize..=r.end as usize].to_vec()))
+            .map_err(|e| internal(e.to_string())),
+        Some(Err(())) => Ok((
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            [(header::CONTENT_RANGE, format!("bytes */{len}"))],
+            Json(json!({"error": "the range lies outside the file"})),
+        )
+            .into_response()),
+        None => common(Response::builder().status(StatusCode::OK))
+            .body(Body::from(data))
+            .map_err(|e| internal(e.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisitIn {
+    site: String,
+    scene: String,
+    client_id: String,
+}
+
+fn check_client(id: &str) -> Result<(), ApiError> {
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(bad("client_id must be 1 to 64 letters, digits, '-' or '_'"));
+    }
+    Ok(())
+}
+
+fn check_key(key: &str) -> Result<(), ApiError> {
+    if key.is_empty() || key.len() > 128 {
+        return Err(bad("idempotency_key must be 1 to 128 characters"));
+    }
+    Ok(())
+}
+
+async fn visit(State(s): State<Arc<AppState>>, raw: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let v: VisitIn = body(raw)?;
+    check_client(&v.client_id)?;
+    if s.tour.site(&v.site).and_then(|site| site.scene(&v.scene)).is_none() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no scene `{}` in site `{}`", v.scene, v.site)));
+    }
+    s.store.record_visit(&v.site, &v.scene, &v.client_id).await.map_err(internal)?;
+    s.metrics.visits.fetch_add(1, Ordering::Relaxed);
+    Ok((StatusCode::CREATED, Json(json!({ "recorded": true }))).into_response())
+}
+
+async fn stats(State(s): State<Arc<AppState>>) -> Result<Json<store::Stats>, ApiError> {
+    Ok(Json(s.store.stats().await.map_err(internal)?))
+}
+
+/// A target that exists in the tour.
+fn known_target(s: &AppState, t: &Target) -> Result<(), ApiError> {
+    let ok = match t {
+        Target::Site(id) => s.tour.site(id).is_some(),
+        Target::Person(id) => s.tour.sites.iter().any(|site| site.person(id).is_some()),
+    };
+    if ok { Ok(()) } else { Err(ApiError(StatusCode::NOT_FOUND, format!("unknown memorial target {t:?}"))) }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfferingIn {
+    target: Target,
+    kind: OfferingKind,
+    client_id: String,
+    idempotency_key: String,
+}
+
+fn limited(what: &str) -> ApiError {
+    ApiError(StatusCode::TOO_MANY_REQUESTS, format!("too many {what}; please wait a little and try again"))
+}
+
+async fn offering(State(s): State<Arc<AppState>>, raw: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let o: OfferingIn = body(raw)?;
+    check_client(&o.client_id)?;
+    check_key(&o.idempotency_key)?;
+    known_target(&s, &o.target)?;
+    // A retry of an acknowledged offering is answered without spending the visitor's allowance.
+    let written = {
+        let allowed = s.limits.lock().await.offerings_per_client.allow(&o.client_id, Instant::now());
+        if !allowed {
+            return Err(limited("offerings"));
+        }
+        s.store.add_offering(&o.target, o.kind, &o.client_id, &o.idempotency_key).await.map_err(internal)?
+    };
+    let counts = s.store.counts(&o.target).await.map_err(internal)?;
+    let (status, id) = match written {
+        Written::New(id) => {
+            s.metrics.offerings.fetch_add(1, Ordering::Relaxed);
+            (StatusCode::CREATED, id)
+        }
+        Written::Repeat(id) => (StatusCode::OK, id),
+    };
+    Ok((status, Json(json!({ "id": id, "repeat": status == StatusCode::OK, "counts": counts }))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetQuery {
+    site: Option<String>,
+    person: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+fn target_of(q: &TargetQuery) -> Result<Target, ApiError> {
+    match (&q.site, &q.person) {
+        (Some(s), None) => Ok(Target::Site(s.clone())),
+        (None, Some(p)) => Ok(Target::Person(p.clone())),
+        _ => Err(bad("give exactly one of ?site=ID or ?person=ID")),
+    }
+}
+
+async fn counts(
+    State(s): State<Arc<AppState>>,
+    q: Result<Query<TargetQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| bad(e.body_text()))?;
+    let t = target_of(&q)?;
+    known_target(&s, &t)?;
+    let c = s.store.counts(&t).await.map_err(internal)?;
+    Ok(Json(json!({ "target": t, "counts": c })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageIn {
+    target: Target,
+    name: String,
+    text: String,
+    client_id: String,
+    idempotency_key: String,
+}
+
+async fn message(
+    State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let m: MessageIn = body(raw)?;
+    check_client(&m.client_id)?;
+    check_key(&m.idempotency_key)?;
+    known_target(&s, &m.target)?;
+    guard::check_message(&m.name, &m.text, &s.words)
+        .map_err(|reason| ApiError(StatusCode::UNPROCESSABLE_ENTITY, reason))?;
+    {
+        let mut limits = s.limits.lock().await;
+        let now = Instant::now();
+        if !limits.messages_per_client.allow(&m.client_id, now) || !limits.messages_per_address.allow(&addr, now) {
+            return Err(limited("messages"));
+        }
+    }
+    let written = s
+        .store
+        .add_message(&m.target, m.name.trim(), m.text.trim(), &m.client_id, &m.idempotency_key)
+        .await
+        .map_err(internal)?;
+    let (status, id) = match written {
+        Written::New(id) => {
+            s.metrics.messages.fetch_add(1, Ordering::Relaxed);
+            (StatusCode::ACCEPTED, id)
+        }
+        Written::Repeat(id) => (StatusCode::OK, id),
+    };
+    Ok((status, Json(json!({ "id": id, "status": "pending", "notice": "Thank you. Your message will appear after review. 感谢留言，审核通过后显示。" }))).into_response())
+}
+
+async fn messages(
+    State(s): State<Arc<AppState>>,
+    q: Result<Query<TargetQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| bad(e.body_text()))?;
+    let t = target_of(&q)?;
+    known_target(&s, &t)?;
+    let per = q.per_page.unwrap_or(20).clamp(1, 100);
+    let page = q.page.unwrap_or(1).max(1);
+    let list = s.store.approved(&t, per, (page - 1) * per).await.map_err(internal)?;
+    Ok(Json(json!({ "target": t, "page": page, "per_page": per, "messages": list })))
+}
+
+/// Moderation needs `Authorization: Bearer <token>` matching the configured token.
+fn authorise(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = &s.moderator_token else {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "moderation is not enabled on this server (no moderator token is set)".into(),
+        ));
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if guard::token_matches(presented.trim(), expected) {
+        Ok(())
+    } else {
+        Err(ApiError(StatusCode::UNAUTHORIZED, "a valid moderator token is required".into()))
+    }
+}
+
+async fn pending(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    authorise(&s, &headers)?;
+    Ok(Json(json!({ "messages": s.store.pending().await.map_err(internal)? })))
+}
+
+async fn review(s: Arc<AppState>, headers: HeaderMap, id: String, approve: bool) -> Result<Json<Value>, ApiError> {
+    authorise(&s, &headers)?;
+    let id: i64 = id.parse().map_err(|_| bad(format!("`{id}` is not a message id")))?;
+    if !s.store.review(id, approve).await.map_err(internal)? {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no message {id}")));
+    }
+    Ok(Json(json!({ "id": id, "status": if approve { "approved" } else { "rejected" } })))
+}
+
+async fn approve(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    review(s, headers, id, true).await
+}
+
+async fn reject(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    review(s, headers, id, false).await
+}
+
+/// The moderator token from `CLOUDHALL_MODERATOR_TOKEN`, or the file `moderator-token` in the
+/// data folder.
+pub fn moderator_token(data_dir: &Path) -> Option<String> {
+    std::env::var("CLOUDHALL_MODERATOR_TOKEN")
+        .ok()
+        .or_else(|| std::fs::read_to_string(data_dir.join("moderator-token")).ok())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// Run the server until SIGINT or SIGTERM, then finish the requests in flight and close the
+/// database.
+pub async fn serve(config: ServerConfig) -> Result<(), String> {
+    let tour = crate::tour::load(&config.tour_dir).into_result().map_err(|diags| {
+        let lines: Vec<String> = diags.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+        format!("the tour in {} has errors:\n{}", config.tour_dir.display(), lines.join("\n"))
+    })?;
+    if let Some(url) = &config.database_url
+        && !url.starts_with("sqlite:")
+    {
+        return Err(format!(
+            "only SQLite databases are supported so far (got `{url}`); leave out --database-url to use {}/cloudhall.db",
+            config.data_dir.display()
+        ));
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let db_path = match &config.database_url {
+        Some(url) => PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")),
+        None => config.data_dir.join("cloudhall.db"),
+    };
+    let store = Store::open_sqlite(&db_path).await?;
+    if config.moderator_token.is_none() {
+        tracing::warn!(
+            "no moderator token: set CLOUDHALL_MODERATOR_TOKEN or write {}/moderator-token to enable moderation",
+            config.data_dir.display()
+        );
+    }
+    let state = AppState::new(tour, store.clone(), config.words.clone(), config.moderator_token.clone()).await;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    tracing::info!(
+        "serving {} ({} sites) on http://{} with {}",
+        config.tour_dir.display(),
+        state.tour.sites.len(),
+        config.addr,
+        db_path.display()
+    );
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,339 @@
+//! The server's data: visits, memorial offerings and messages, in SQLite (one file, WAL).
+//!
+//! Every write is a single transaction committed with `synchronous=FULL` before the request is
+//! acknowledged; retried writes carry an idempotency key and are stored once.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Who an offering or message is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Target {
+    Site(String),
+    Person(String),
+}
+
+impl Target {
+    fn kind(&self) -> &'static str {
+        match self {
+            Target::Site(_) => "site",
+            Target::Person(_) => "person",
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Target::Site(id) | Target::Person(id) => id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OfferingKind {
+    Flower,
+    Candle,
+    Bow,
+}
+
+impl OfferingKind {
+    pub const ALL: [OfferingKind; 3] = [OfferingKind::Flower, OfferingKind::Candle, OfferingKind::Bow];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            OfferingKind::Flower => "flower",
+            OfferingKind::Candle => "candle",
+            OfferingKind::Bow => "bow",
+        }
+    }
+}
+
+/// Counts of each kind of offering for one target.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub flower: i64,
+    pub candle: i64,
+    pub bow: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub target: Target,
+    pub name: String,
+    pub text: String,
+    pub status: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// Whether a write was new or a retry of one already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    New(i64),
+    Repeat(i64),
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Stats {
+    pub total_visits: i64,
+    pub visits_per_site: Vec<(String, i64)>,
+    /// The last 30 days, oldest first: (YYYY-MM-DD, visits).
+    pub visits_per_day: Vec<(String, i64)>,
+    pub offerings_per_site: Vec<(String, i64)>,
+    pub offerings_per_person: Vec<(String, i64)>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS visits (id INTEGER PRIMARY KEY, site TEXT NOT NULL, scene TEXT NOT NULL, client_id TEXT NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS visits_by_day ON visits(day)",
+    "CREATE TABLE IF NOT EXISTS offerings (id INTEGER PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS offerings_by_target ON offerings(target_kind, target_id)",
+    "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'pending', at INTEGER NOT NULL, reviewed_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS messages_by_target ON messages(target_kind, target_id, status)",
+];
+
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `YYYY-MM-DD` (UTC) of unix seconds.
+pub fn day_of(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+impl Store {
+    /// Open (creating) the SQLite database file in WAL mode and bring its schema up to date.
+    pub async fn open_sqlite(path: &Path) -> Result<Store, String> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(|e| e.to_string())?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
+        for stmt in SCHEMA {
+            sqlx::query(stmt).execute(&pool).await.map_err(|e| format!("migration failed: {e}"))?;
+        }
+        Ok(Store { pool })
+    }
+
+    pub async fn record_visit(&self, site: &str, scene: &str, client_id: &str) -> Result<(), String> {
+        let at = now_secs();
+        sqlx::query("INSERT INTO visits (site, scene, client_id, day, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(site)
+            .bind(scene)
+            .bind(client_id)
+            .bind(day_of(at))
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn add_offering(
+        &self,
+        target: &Target,
+        kind: OfferingKind,
+        client_id: &str,
+        key: &str,
+    ) -> Result<Written, String> {
+        let done = sqlx::query(
+            "INSERT INTO offerings (target_kind, target_id, kind, client_id, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(target.kind())
+        .bind(target.id())
+        .bind(kind.as_str())
+        .bind(client_id)
+        .bind(key)
+        .bind(now_secs())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        let id: i64 = sqlx::query("SELECT id FROM offerings WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?
+            .get(0);
+        Ok(if done.rows_affected() == 1 { Written::New(id) } else { Written::Repeat(id) })
+    }
+
+    pub async fn counts(&self, target: &Target) -> Result<Counts, String> {
+        let rows =
+            sqlx::query("SELECT kind, COUNT(*) FROM offerings WHERE target_kind = $1 AND target_id = $2 GROUP BY kind")
+                .bind(target.kind())
+                .bind(target.id())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        let mut c = Counts::default();
+        for r in rows {
+            let (k, n): (String, i64) = (r.get(0), r.get(1));
+            match k.as_str() {
+                "flower" => c.flower = n,
+                "candle" => c.candle = n,
+                "bow" => c.bow = n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    pub async fn add_message(
+        &self,
+        target: &Target,
+        name: &str,
+        text: &str,
+        client_id: &str,
+        key: &str,
+    ) -> Result<Written, String> {
+        let done = sqlx::query(
+            "INSERT INTO messages (target_kind, target_id, name, text, client_id, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(target.kind())
+        .bind(target.id())
+        .bind(name)
+        .bind(text)
+        .bind(client_id)
+        .bind(key)
+        .bind(now_secs())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        let id: i64 = sqlx::query("SELECT id FROM messages WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?
+            .get(0);
+        Ok(if done.rows_affected() == 1 { Written::New(id) } else { Written::Repeat(id) })
+    }
+
+    fn message(r: &sqlx::sqlite::SqliteRow) -> Message {
+        let kind: String = r.get("target_kind");
+        let id: String = r.get("target_id");
+        Message {
+            id: r.get("id"),
+            target: if kind == "person" { Target::Person(id) } else { Target::Site(id) },
+            name: r.get("name"),
+            text: r.get("text"),
+            status: r.get("status"),
+            at: r.get("at"),
+        }
+    }
+
+    /// Approved messages for a target, newest first.
+    pub async fn approved(&self, target: &Target, limit: i64, offset: i64) -> Result<Vec<Message>, String> {
+        let rows = sqlx::query(
+            "SELECT * FROM messages WHERE target_kind = $1 AND target_id = $2 AND status = 'approved' ORDER BY at DESC, id DESC LIMIT $3 OFFSET $4",
+        )
+        .bind(target.kind())
+        .bind(target.id())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.iter().map(Self::message).collect())
+    }
+
+    pub async fn pending(&self) -> Result<Vec<Message>, String> {
+        let rows = sqlx::query("SELECT * FROM messages WHERE status = 'pending' ORDER BY at, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(Self::message).collect())
+    }
+
+    /// Approve or reject a message; false when there is no such message.
+    pub async fn review(&self, id: i64, approve: bool) -> Result<bool, String> {
+        let status = if approve { "approved" } else { "rejected" };
+        let done = sqlx::query("UPDATE messages SET status = $1, reviewed_at = $2 WHERE id = $3")
+            .bind(status)
+            .bind(now_secs())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn stats(&self) -> Result<Stats, String> {
+        let pairs = |rows: Vec<sqlx::sqlite::SqliteRow>| -> Vec<(String, i64)> {
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+        };
+        let total: i64 = sqlx::query("SELECT COUNT(*) FROM visits").fetch_one(&self.pool).await.map_err(db)?.get(0);
+        let per_site = sqlx::query("SELECT site, COUNT(*) FROM visits GROUP BY site ORDER BY site")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let since = day_of(now_secs() - 29 * 86_400);
+        let per_day = sqlx::query("SELECT day, COUNT(*) FROM visits WHERE day >= $1 GROUP BY day ORDER BY day")
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let by = |kind: &'static str| {
+            sqlx::query("SELECT target_id, COUNT(*) FROM offerings WHERE target_kind = $1 GROUP BY target_id ORDER BY target_id")
+                .bind(kind)
+                .fetch_all(&self.pool)
+        };
+        let sites = by("site").await.map_err(db)?;
+        let people = by("person").await.map_err(db)?;
+        Ok(Stats {
+            total_visits: total,
+            visits_per_site: pairs(per_site),
+            visits_per_day: pairs(per_day),
+            offerings_per_site: pairs(sites),
+            offerings_per_person: pairs(people),
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn db(e: sqlx::Error) -> String {
+    format!("database error: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_civil_dates() {
+        assert_eq!(day_of(0), "1970-01-01");
+        assert_eq!(day_of(951_782_400), "2000-02-29");
+        assert_eq!(day_of(1_798_761_600), "2027-01-01");
+        assert_eq!(day_of(1_798_761_599), "2026-12-31");
+    }
+}

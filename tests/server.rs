@@ -1,0 +1,378 @@
+//! The HTTP API on a real SQLite file, through the router (and one test over TCP with a child
+//! `cloudhall serve` process, killed with SIGKILL mid-write).
+#![cfg(feature = "server")]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use cloudhall::server::guard::WordList;
+use cloudhall::server::store::Store;
+use cloudhall::server::{AppState, router};
+
+const TOKEN: &str = "moderator-secret-42";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "cloudhall-srv-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+struct Api {
+    app: axum::Router,
+}
+
+impl Api {
+    async fn new() -> Api {
+        let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
+        let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
+        let state: Arc<AppState> = AppState::new(tour, store, WordList::parse("spam\n广告"), Some(TOKEN.into())).await;
+        Api { app: router(state) }
+    }
+
+    async fn call(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let res = self.app.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.expect("body").to_bytes().to_vec();
+        (status, headers, body)
+    }
+
+    async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        let (s, _, b) = self.call(Request::get(uri).body(Body::empty()).expect("req")).await;
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.post_raw(uri, body.to_string(), None).await
+    }
+
+    async fn post_raw(&self, uri: &str, body: String, token: Option<&str>) -> (StatusCode, Value) {
+        let mut r = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let (s, _, b) = self.call(r.body(Body::from(body)).expect("req")).await;
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn tour_json_with_etag_and_health() {
+    let api = Api::new().await;
+    let (s, h, b) = api.call(Request::get("/api/v1/tour").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    let v: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(v["sites"][0]["id"], "alpha");
+    let etag = h.get(header::ETAG).expect("etag").to_str().expect("ascii").to_string();
+    let (s, _, b) = api
+        .call(Request::get("/api/v1/tour").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).expect("req"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    assert!(b.is_empty());
+    assert_eq!(api.get("/health").await, (StatusCode::OK, json!({"status": "ok"})));
+}
+
+#[tokio::test]
+async fn assets_with_etag_range_and_no_way_out() {
+    let api = Api::new().await;
+    let file = std::fs::read(fixture("assets/test-pano.png")).expect("png");
+    let (s, h, b) = api.call(Request::get("/assets/test-pano.png").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b, file);
+    assert_eq!(h[header::CONTENT_TYPE], "image/png");
+    assert!(h[header::CACHE_CONTROL].to_str().expect("ascii").contains("max-age"));
+    let etag = h[header::ETAG].to_str().expect("ascii").to_string();
+    let (s, _, _) = api
+        .call(
+            Request::get("/assets/test-pano.png")
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    let (s, h, b) = api
+        .call(
+            Request::get("/assets/test-pano.png")
+                .header(header::RANGE, "bytes=10-19")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(b, &file[10..20]);
+    assert_eq!(h[header::CONTENT_RANGE], format!("bytes 10-19/{}", file.len()));
+    let (s, _, _) = api
+        .call(
+            Request::get("/assets/test-pano.png")
+                .header(header::RANGE, "bytes=999999-")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::RANGE_NOT_SATISFIABLE);
+    for bad in ["/assets/../good/alpha.ron", "/assets/%2e%2e/good/alpha.ron", "/assets/missing.png"] {
+        let (s, _, _) = api.call(Request::get(bad).body(Body::empty()).expect("req")).await;
+        assert!(s == StatusCode::NOT_FOUND || s == StatusCode::BAD_REQUEST, "{bad}: {s}");
+    }
+}
+
+#[tokio::test]
+async fn visits_are_counted_in_stats() {
+    let api = Api::new().await;
+    for scene in ["gate", "hall", "gate"] {
+        let (s, _) = api.post("/api/v1/visits", json!({"site": "alpha", "scene": scene, "client_id": "c1"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (s, v) = api.post("/api/v1/visits", json!({"site": "alpha", "scene": "nowhere", "client_id": "c1"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (_, stats) = api.get("/api/v1/stats").await;
+    assert_eq!(stats["total_visits"], 3);
+    assert_eq!(stats["visits_per_site"], json!([["alpha", 3]]));
+    assert_eq!(stats["visits_per_day"].as_array().map(Vec::len), Some(1));
+    assert_eq!(stats["visits_per_day"][0][1], 3);
+}
+
+#[tokio::test]
+async fn offerings_count_once_per_idempotency_key() {
+    let api = Api::new().await;
+    let flower = json!({"target": {"site": "alpha"}, "kind": "flower", "client_id": "c1", "idempotency_key": "k1"});
+    let (s, v) = api.post("/api/v1/memorial/offerings", flower.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["counts"]["flower"], 1);
+    let (s, v) = api.post("/api/v1/memorial/offerings", flower).await;
+    assert_eq!(s, StatusCode::OK, "a retry is acknowledged");
+    assert_eq!(v["repeat"], true);
+    assert_eq!(v["counts"]["flower"], 1, "and counted once");
+    let (s, _) = api
+        .post(
+            "/api/v1/memorial/offerings",
+            json!({"target": {"person": "hero"}, "kind": "candle", "client_id": "c1", "idempotency_key": "k2"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, c) = api.get("/api/v1/memorial/counts?person=hero").await;
+    assert_eq!(c["counts"], json!({"flower": 0, "candle": 1, "bow": 0}));
+    let (_, c) = api.get("/api/v1/memorial/counts?site=alpha").await;
+    assert_eq!(c["counts"]["flower"], 1);
+    let (_, stats) = api.get("/api/v1/stats").await;
+    assert_eq!(stats["offerings_per_site"], json!([["alpha", 1]]));
+    assert_eq!(stats["offerings_per_person"], json!([["hero", 1]]));
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_4xx_and_a_reason() {
+    let api = Api::new().await;
+    let cases: Vec<(&str, String, StatusCode)> = vec![
+        ("/api/v1/memorial/offerings", "{not json".into(), StatusCode::BAD_REQUEST),
+        ("/api/v1/memorial/offerings", json!({"target": {"site": "atlantis"}, "kind": "flower", "client_id": "c", "idempotency_key": "k"}).to_string(), StatusCode::NOT_FOUND),
+        ("/api/v1/memorial/offerings", json!({"target": {"site": "alpha"}, "kind": "cake", "client_id": "c", "idempotency_key": "k"}).to_string(), StatusCode::BAD_REQUEST),
+        ("/api/v1/memorial/offerings", json!({"target": {"site": "alpha"}, "kind": "bow", "client_id": "c", "idempotency_key": "k", "extra": 1}).to_string(), StatusCode::BAD_REQUEST),
+        ("/api/v1/memorial/offerings", json!({"target": {"site": "alpha"}, "kind": "bow", "client_id": "bad id!", "idempotency_key": "k"}).to_string(), StatusCode::BAD_REQUEST),
+        ("/api/v1/memorial/messages", json!({"target": {"site": "alpha"}, "name": "李", "text": "字".repeat(301), "client_id": "c", "idempotency_key": "m1"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("/api/v1/memorial/messages", json!({"target": {"site": "alpha"}, "name": "李", "text": "buy SPAM", "client_id": "c", "idempotency_key": "m2"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("/api/v1/visits", format!("{{\"site\": \"alpha\", \"scene\": \"gate\", \"client_id\": \"{}\"}}", "x".repeat(17 * 1024)), StatusCode::PAYLOAD_TOO_LARGE),
+        ("/api/v1/memorial/messages/999/approve", String::new(), StatusCode::UNAUTHORIZED),
+    ];
+    for (uri, body, want) in cases {
+        let (s, v) = api.post_raw(uri, body, None).await;
+        assert_eq!(s, want, "{uri}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{uri}: a reason: {v}");
+    }
+    let (s, v) = api.get("/api/v1/memorial/counts?site=alpha&person=hero").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+}
+
+#[tokio::test]
+async fn messages_appear_only_after_approval_and_moderation_needs_the_token() {
+    let api = Api::new().await;
+    let msg = |key: &str, text: &str| json!({"target": {"person": "hero"}, "name": "学生", "text": text, "client_id": "c9", "idempotency_key": key});
+    let (s, v) = api.post("/api/v1/memorial/messages", msg("a", "英雄永垂不朽")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert!(v["notice"].as_str().unwrap_or("").contains("review"));
+    let (s, _) = api.post("/api/v1/memorial/messages", msg("a", "英雄永垂不朽")).await;
+    assert_eq!(s, StatusCode::OK, "a retried message is stored once");
+    let (_, list) = api.get("/api/v1/memorial/messages?person=hero").await;
+    assert_eq!(list["messages"], json!([]), "nothing shows before review");
+
+    let (s, _, _) = api.call(Request::get("/api/v1/memorial/pending").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = api
+        .call(
+            Request::get("/api/v1/memorial/pending")
+                .header(header::AUTHORIZATION, "Bearer wrong")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, b) = api
+        .call(
+            Request::get("/api/v1/memorial/pending")
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let pending: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(pending["messages"].as_array().map(Vec::len), Some(1));
+    let id = pending["messages"][0]["id"].as_i64().expect("id");
+
+    let (s, _) = api.post_raw(&format!("/api/v1/memorial/messages/{id}/approve"), String::new(), Some("wrong")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = api.post_raw(&format!("/api/v1/memorial/messages/{id}/approve"), String::new(), Some(TOKEN)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, list) = api.get("/api/v1/memorial/messages?person=hero").await;
+    assert_eq!(list["messages"][0]["text"], "英雄永垂不朽");
+
+    let (_, _) = api.post("/api/v1/memorial/messages", msg("b", "缅怀先烈")).await;
+    let (s, _) = api.post_raw("/api/v1/memorial/messages/9999/reject", String::new(), Some(TOKEN)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, _, b) = api
+        .call(
+            Request::get("/api/v1/memorial/pending")
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    let pending: Value = serde_json::from_slice(&b).expect("json");
+    let id2 = pending["messages"][0]["id"].as_i64().expect("id");
+    let (s, _) = api.post_raw(&format!("/api/v1/memorial/messages/{id2}/reject"), String::new(), Some(TOKEN)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, list) = api.get("/api/v1/memorial/messages?person=hero").await;
+    assert_eq!(list["messages"].as_array().map(Vec::len), Some(1), "the rejected message never shows");
+}
+
+#[tokio::test]
+async fn messages_are_rate_limited_per_client() {
+    let api = Api::new().await;
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        let (s, _) = api.post("/api/v1/memorial/messages", json!({"target": {"site": "alpha"}, "name": "访客", "text": format!("致敬 {i}"), "client_id": "flood", "idempotency_key": format!("f{i}")})).await;
+        codes.push(s);
+    }
+    assert_eq!(codes[..3], [StatusCode::ACCEPTED; 3]);
+    assert_eq!(codes[3], StatusCode::TOO_MANY_REQUESTS);
+    let (s, _) = api.post("/api/v1/memorial/messages", json!({"target": {"site": "alpha"}, "name": "访客", "text": "致敬", "client_id": "other", "idempotency_key": "o1"})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "other visitors are not affected");
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text() {
+    let api = Api::new().await;
+    let _ = api.post("/api/v1/visits", json!({"site": "alpha", "scene": "gate", "client_id": "c1"})).await;
+    let (s, h, b) = api.call(Request::get("/metrics").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/plain"));
+    let text = String::from_utf8(b).expect("utf8");
+    assert!(text.contains("# TYPE cloudhall_visits_total counter\ncloudhall_visits_total 1\n"), "{text}");
+}
+
+/// A minimal HTTP/1.1 request over a fresh connection: the status and the body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let code = out.split_whitespace().nth(1)?.parse().ok()?;
+    Some((code, out.split("\r\n\r\n").nth(1).unwrap_or("").to_string()))
+}
+
+/// A child server takes concurrent offerings and is killed with SIGKILL; after a restart on the
+/// same database, every offering it acknowledged is there.
+#[test]
+fn acknowledged_offerings_survive_a_kill() {
+    use std::process::{Command, Stdio};
+
+    let data = temp_dir("kill");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_cloudhall"))
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--tour"])
+            .arg(fixture("good"))
+            .arg("--data")
+            .arg(&data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server")
+    };
+    let request = move |method: &str, path: &str, body: &str| http(port, method, path, body);
+    let wait_up = || {
+        for _ in 0..200 {
+            if request("GET", "/health", "").is_some_and(|(c, _)| c == 200) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the server did not come up");
+    };
+    let mut child = start();
+    wait_up();
+    let acked = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let (acked, stop) = (acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let request = move |method: &str, path: &str, body: &str| http(port, method, path, body);
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let key = format!("w{w}-{i}");
+                    let body = json!({"target": {"site": "alpha"}, "kind": "candle", "client_id": format!("w{w}k{}", i / 25), "idempotency_key": key}).to_string();
+                    if let Some((201, _)) = request("POST", "/api/v1/memorial/offerings", &body) {
+                        acked.lock().expect("lock").push(key);
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for w in workers {
+        let _ = w.join();
+    }
+    let acked = acked.lock().expect("lock").clone();
+    assert!(acked.len() > 10, "some offerings were acknowledged before the kill ({})", acked.len());
+
+    let mut child = start();
+    wait_up();
+    let (code, body) = request("GET", "/api/v1/memorial/counts?site=alpha", "").expect("counts");
+    assert_eq!(code, 200);
+    let v: Value = serde_json::from_str(&body).expect("json");
+    let stored = v["counts"]["candle"].as_u64().expect("count") as usize;
+    assert!(stored >= acked.len(), "{} acknowledged, {stored} stored after the restart", acked.len());
+    // Replaying an acknowledged key is recognised as a repeat.
+    let replay =
+        json!({"target": {"site": "alpha"}, "kind": "candle", "client_id": "replay", "idempotency_key": acked[0]})
+            .to_string();
+    assert_eq!(request("POST", "/api/v1/memorial/offerings", &replay).map(|r| r.0), Some(200));
+    let _ = child.kill();
+    let _ = child.wait();
+}
