@@ -26,9 +26,12 @@ run: deps
 		$(CARGO) run --bin cloudhall -- view --screenshot cloudhall-screenshot.png; \
 	fi
 
+# The server's tests run on SQLite and on a local PostgreSQL that tools/pg-test.sh starts.
 test: deps wasm-target
 	@mkdir -p -m 700 $${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)}
-	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)} $(CARGO) test --all-targets --no-fail-fast
+	pg_url=$$(./tools/pg-test.sh) && \
+	CLOUDHALL_TEST_POSTGRES_URL=$$pg_url XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)} \
+		$(CARGO) test --all-targets --no-fail-fast
 	# The viewer must stay buildable for the browser.
 	$(CARGO) check --target wasm32-unknown-unknown --no-default-features --features viewer
 

@@ -99,7 +99,7 @@ struct ServeArgs {
     /// Where the SQLite database (and an optional moderator-token file) live.
     #[arg(long, default_value = "data")]
     data: PathBuf,
-    /// A database URL (sqlite:PATH); the default is DATA/cloudhall.db.
+    /// A database URL: sqlite://PATH?mode=rwc, or postgres://user:password@host/db (default: SQLite in DATA/cloudhall.db).
     #[arg(long)]
     database_url: Option<String>,
     /// Words that memorial messages may not contain, one per line (default: a small built-in list).

@@ -1,5 +1,8 @@
-//! The HTTP API on a real SQLite file, through the router (and one test over TCP with a child
-//! `cloudhall serve` process, killed with SIGKILL mid-write).
+//! The HTTP API through the router, on a real SQLite file and on PostgreSQL (every case runs on
+//! both), and a child `cloudhall serve` process killed with SIGKILL mid-write, on both.
+//!
+//! PostgreSQL comes from `CLOUDHALL_TEST_POSTGRES_URL` (a role that may create databases), which
+//! `make test` sets after starting a local server with tools/pg-test.sh.
 #![cfg(feature = "server")]
 
 use std::path::{Path, PathBuf};
@@ -36,12 +39,36 @@ struct Api {
     app: axum::Router,
 }
 
+/// A fresh, empty PostgreSQL database for one test.
+async fn postgres_url() -> String {
+    let admin = std::env::var("CLOUDHALL_TEST_POSTGRES_URL")
+        .expect("CLOUDHALL_TEST_POSTGRES_URL is not set: run the tests with `make test`, which starts PostgreSQL");
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!("cloudhall_t{}_{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&pool).await.expect("drop");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
+    pool.close().await;
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+    format!("{base}/{name}")
+}
+
 impl Api {
-    async fn new() -> Api {
+    async fn with(store: Store) -> Api {
         let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
-        let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
         let state: Arc<AppState> = AppState::new(tour, store, WordList::parse("spam\n广告"), Some(TOKEN.into())).await;
         Api { app: router(state) }
+    }
+
+    async fn sqlite() -> Api {
+        Api::with(Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db")).await
+    }
+
+    async fn postgres() -> Api {
+        let store = Store::open(&postgres_url().await).await.expect("db");
+        assert_eq!(store.backend, "postgres");
+        Api::with(store).await
     }
 
     async fn call(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
@@ -71,9 +98,7 @@ impl Api {
     }
 }
 
-#[tokio::test]
-async fn tour_json_with_etag_and_health() {
-    let api = Api::new().await;
+async fn tour_json_with_etag_and_health(api: Api) {
     let (s, h, b) = api.call(Request::get("/api/v1/tour").body(Body::empty()).expect("req")).await;
     assert_eq!(s, StatusCode::OK);
     let v: Value = serde_json::from_slice(&b).expect("json");
@@ -87,9 +112,7 @@ async fn tour_json_with_etag_and_health() {
     assert_eq!(api.get("/health").await, (StatusCode::OK, json!({"status": "ok"})));
 }
 
-#[tokio::test]
-async fn assets_with_etag_range_and_no_way_out() {
-    let api = Api::new().await;
+async fn assets_with_etag_range_and_no_way_out(api: Api) {
     let file = std::fs::read(fixture("assets/test-pano.png")).expect("png");
     let (s, h, b) = api.call(Request::get("/assets/test-pano.png").body(Body::empty()).expect("req")).await;
     assert_eq!(s, StatusCode::OK);
@@ -132,9 +155,7 @@ async fn assets_with_etag_range_and_no_way_out() {
     }
 }
 
-#[tokio::test]
-async fn visits_are_counted_in_stats() {
-    let api = Api::new().await;
+async fn visits_are_counted_in_stats(api: Api) {
     for scene in ["gate", "hall", "gate"] {
         let (s, _) = api.post("/api/v1/visits", json!({"site": "alpha", "scene": scene, "client_id": "c1"})).await;
         assert_eq!(s, StatusCode::CREATED);
@@ -148,9 +169,7 @@ async fn visits_are_counted_in_stats() {
     assert_eq!(stats["visits_per_day"][0][1], 3);
 }
 
-#[tokio::test]
-async fn offerings_count_once_per_idempotency_key() {
-    let api = Api::new().await;
+async fn offerings_count_once_per_idempotency_key(api: Api) {
     let flower = json!({"target": {"site": "alpha"}, "kind": "flower", "client_id": "c1", "idempotency_key": "k1"});
     let (s, v) = api.post("/api/v1/memorial/offerings", flower.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -175,9 +194,7 @@ async fn offerings_count_once_per_idempotency_key() {
     assert_eq!(stats["offerings_per_person"], json!([["hero", 1]]));
 }
 
-#[tokio::test]
-async fn bad_requests_get_a_4xx_and_a_reason() {
-    let api = Api::new().await;
+async fn bad_requests_get_a_4xx_and_a_reason(api: Api) {
     let cases: Vec<(&str, String, StatusCode)> = vec![
         ("/api/v1/memorial/offerings", "{not json".into(), StatusCode::BAD_REQUEST),
         ("/api/v1/memorial/offerings", json!({"target": {"site": "atlantis"}, "kind": "flower", "client_id": "c", "idempotency_key": "k"}).to_string(), StatusCode::NOT_FOUND),
@@ -198,9 +215,7 @@ async fn bad_requests_get_a_4xx_and_a_reason() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
 
-#[tokio::test]
-async fn messages_appear_only_after_approval_and_moderation_needs_the_token() {
-    let api = Api::new().await;
+async fn messages_appear_only_after_approval_and_moderation_needs_the_token(api: Api) {
     let msg = |key: &str, text: &str| json!({"target": {"person": "hero"}, "name": "学生", "text": text, "client_id": "c9", "idempotency_key": key});
     let (s, v) = api.post("/api/v1/memorial/messages", msg("a", "英雄永垂不朽")).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
@@ -260,9 +275,7 @@ async fn messages_appear_only_after_approval_and_moderation_needs_the_token() {
     assert_eq!(list["messages"].as_array().map(Vec::len), Some(1), "the rejected message never shows");
 }
 
-#[tokio::test]
-async fn messages_are_rate_limited_per_client() {
-    let api = Api::new().await;
+async fn messages_are_rate_limited_per_client(api: Api) {
     let mut codes = Vec::new();
     for i in 0..5 {
         let (s, _) = api.post("/api/v1/memorial/messages", json!({"target": {"site": "alpha"}, "name": "访客", "text": format!("致敬 {i}"), "client_id": "flood", "idempotency_key": format!("f{i}")})).await;
@@ -274,9 +287,7 @@ async fn messages_are_rate_limited_per_client() {
     assert_eq!(s, StatusCode::ACCEPTED, "other visitors are not affected");
 }
 
-#[tokio::test]
-async fn metrics_are_prometheus_text() {
-    let api = Api::new().await;
+async fn metrics_are_prometheus_text(api: Api) {
     let _ = api.post("/api/v1/visits", json!({"site": "alpha", "scene": "gate", "client_id": "c1"})).await;
     let (s, h, b) = api.call(Request::get("/metrics").body(Body::empty()).expect("req")).await;
     assert_eq!(s, StatusCode::OK);
@@ -284,6 +295,35 @@ async fn metrics_are_prometheus_text() {
     let text = String::from_utf8(b).expect("utf8");
     assert!(text.contains("# TYPE cloudhall_visits_total counter\ncloudhall_visits_total 1\n"), "{text}");
 }
+
+/// Each case, once on SQLite and once on PostgreSQL.
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$case(super::Api::sqlite().await).await
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$case(super::Api::postgres().await).await
+                }
+            }
+        )*
+    };
+}
+
+on_both!(
+    tour_json_with_etag_and_health,
+    assets_with_etag_range_and_no_way_out,
+    visits_are_counted_in_stats,
+    offerings_count_once_per_idempotency_key,
+    bad_requests_get_a_4xx_and_a_reason,
+    messages_appear_only_after_approval_and_moderation_needs_the_token,
+    messages_are_rate_limited_per_client,
+    metrics_are_prometheus_text
+);
 
 /// A minimal HTTP/1.1 request over a fresh connection: the status and the body.
 fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
@@ -300,7 +340,17 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)
 /// A child server takes concurrent offerings and is killed with SIGKILL; after a restart on the
 /// same database, every offering it acknowledged is there.
 #[test]
-fn acknowledged_offerings_survive_a_kill() {
+fn acknowledged_offerings_survive_a_kill_sqlite() {
+    acknowledged_offerings_survive_a_kill(None);
+}
+
+#[test]
+fn acknowledged_offerings_survive_a_kill_postgres() {
+    let url = tokio::runtime::Runtime::new().expect("runtime").block_on(postgres_url());
+    acknowledged_offerings_survive_a_kill(Some(url));
+}
+
+fn acknowledged_offerings_survive_a_kill(database_url: Option<String>) {
     use std::process::{Command, Stdio};
 
     let data = temp_dir("kill");
@@ -309,16 +359,15 @@ fn acknowledged_offerings_survive_a_kill() {
         l.local_addr().expect("addr").port()
     };
     let start = || {
-        Command::new(env!("CARGO_BIN_EXE_cloudhall"))
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--tour"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudhall"));
+        cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--tour"])
             .arg(fixture("good"))
             .arg("--data")
-            .arg(&data)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server")
+            .arg(&data);
+        if let Some(url) = &database_url {
+            cmd.args(["--database-url", url]);
+        }
+        cmd.env("RUST_LOG", "warn").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn server")
     };
     let request = move |method: &str, path: &str, body: &str| http(port, method, path, body);
     let wait_up = || {

@@ -493,21 +493,13 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
         let lines: Vec<String> = diags.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
         format!("the tour in {} has errors:\n{}", config.tour_dir.display(), lines.join("\n"))
     })?;
-    if let Some(url) = &config.database_url
-        && !url.starts_with("sqlite:")
-    {
-        return Err(format!(
-            "only SQLite databases are supported so far (got `{url}`); leave out --database-url to use {}/cloudhall.db",
-            config.data_dir.display()
-        ));
-    }
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let db_path = match &config.database_url {
-        Some(url) => PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")),
-        None => config.data_dir.join("cloudhall.db"),
+    let url = match &config.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}?mode=rwc", config.data_dir.join("cloudhall.db").display()),
     };
-    let store = Store::open_sqlite(&db_path).await?;
+    let store = Store::open(&url).await?;
     if config.moderator_token.is_none() {
         tracing::warn!(
             "no moderator token: set CLOUDHALL_MODERATOR_TOKEN or write {}/moderator-token to enable moderation",
@@ -523,7 +515,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
         config.tour_dir.display(),
         state.tour.sites.len(),
         config.addr,
-        db_path.display()
+        store::redact(&url)
     );
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -1,14 +1,17 @@
-//! The server's data: visits, memorial offerings and messages, in SQLite (one file, WAL).
+//! The server's data: visits, memorial offerings and messages, in SQLite (one file, WAL) or
+//! PostgreSQL. The same SQL serves both through sqlx's `Any` driver; only the schema differs.
 //!
-//! Every write is a single transaction committed with `synchronous=FULL` before the request is
-//! acknowledged; retried writes carry an idempotency key and are stored once.
+//! Every write is a single statement committed before the request is acknowledged (SQLite with
+//! `synchronous=FULL`); retried writes carry an idempotency key and are stored once.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool};
+
+type AnyPoolOptions = sqlx::pool::PoolOptions<Any>;
 
 /// Who an offering or message is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -91,15 +94,26 @@ pub struct Stats {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
 }
 
-const SCHEMA: &[&str] = &[
+const SQLITE_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS visits (id INTEGER PRIMARY KEY, site TEXT NOT NULL, scene TEXT NOT NULL, client_id TEXT NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS visits_by_day ON visits(day)",
     "CREATE TABLE IF NOT EXISTS offerings (id INTEGER PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS offerings_by_target ON offerings(target_kind, target_id)",
     "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'pending', at INTEGER NOT NULL, reviewed_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS messages_by_target ON messages(target_kind, target_id, status)",
+];
+
+const POSTGRES_SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS visits (id BIGSERIAL PRIMARY KEY, site TEXT NOT NULL, scene TEXT NOT NULL, client_id TEXT NOT NULL, day TEXT NOT NULL, at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS visits_by_day ON visits(day)",
+    "CREATE TABLE IF NOT EXISTS offerings (id BIGSERIAL PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS offerings_by_target ON offerings(target_kind, target_id)",
+    "CREATE TABLE IF NOT EXISTS messages (id BIGSERIAL PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'pending', at BIGINT NOT NULL, reviewed_at BIGINT)",
     "CREATE INDEX IF NOT EXISTS messages_by_target ON messages(target_kind, target_id, status)",
 ];
 
@@ -126,21 +140,43 @@ pub fn day_of(secs: i64) -> String {
 impl Store {
     /// Open (creating) the SQLite database file in WAL mode and bring its schema up to date.
     pub async fn open_sqlite(path: &Path) -> Result<Store, String> {
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(|e| e.to_string())?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
+        Store::open(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    /// Open a database by URL (`sqlite://PATH?mode=rwc` or `postgres://...`) and migrate it.
+    pub async fn open(url: &str) -> Result<Store, String> {
+        sqlx::any::install_default_drivers();
+        let (backend, schema): (&'static str, &[&str]) =
+            if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+                ("postgres", POSTGRES_SCHEMA)
+            } else if url.starts_with("sqlite:") {
+                ("sqlite", SQLITE_SCHEMA)
+            } else {
+                return Err(format!("unsupported database URL `{url}`: use sqlite://PATH or postgres://..."));
+            };
+        let sqlite = backend == "sqlite";
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // Durable before acknowledged: WAL with a full sync at each commit.
+                        for pragma in
+                            ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=10000"]
+                        {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
             .await
-            .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
-        for stmt in SCHEMA {
+            .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
+        for stmt in schema {
             sqlx::query(stmt).execute(&pool).await.map_err(|e| format!("migration failed: {e}"))?;
         }
-        Ok(Store { pool })
+        Ok(Store { pool, backend })
     }
 
     pub async fn record_visit(&self, site: &str, scene: &str, client_id: &str) -> Result<(), String> {
@@ -236,7 +272,7 @@ impl Store {
         Ok(if done.rows_affected() == 1 { Written::New(id) } else { Written::Repeat(id) })
     }
 
-    fn message(r: &sqlx::sqlite::SqliteRow) -> Message {
+    fn message(r: &AnyRow) -> Message {
         let kind: String = r.get("target_kind");
         let id: String = r.get("target_id");
         Message {
@@ -286,9 +322,7 @@ impl Store {
     }
 
     pub async fn stats(&self) -> Result<Stats, String> {
-        let pairs = |rows: Vec<sqlx::sqlite::SqliteRow>| -> Vec<(String, i64)> {
-            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
-        };
+        let pairs = |rows: Vec<AnyRow>| -> Vec<(String, i64)> { rows.iter().map(|r| (r.get(0), r.get(1))).collect() };
         let total: i64 = sqlx::query("SELECT COUNT(*) FROM visits").fetch_one(&self.pool).await.map_err(db)?.get(0);
         let per_site = sqlx::query("SELECT site, COUNT(*) FROM visits GROUP BY site ORDER BY site")
             .fetch_all(&self.pool)
@@ -321,6 +355,18 @@ impl Store {
     }
 }
 
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
 fn db(e: sqlx::Error) -> String {
     format!("database error: {e}")
 }
@@ -328,6 +374,12 @@ fn db(e: sqlx::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(redact("postgres://user:secret@host:5432/db"), "postgres://user:***@host:5432/db");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
 
     #[test]
     fn days_are_civil_dates() {
