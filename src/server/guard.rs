@@ -65,15 +65,21 @@ pub struct RateLimiter {
     burst: f64,
     per: Duration,
     buckets: HashMap<String, (f64, Instant)>,
+    calls: u64,
 }
 
 impl RateLimiter {
     pub fn new(burst: u32, per: Duration) -> Self {
-        RateLimiter { burst: burst as f64, per, buckets: HashMap::new() }
+        RateLimiter { burst: burst as f64, per, buckets: HashMap::new(), calls: 0 }
     }
 
     /// Take a token for `key` at `now`; false when the key has none left.
     pub fn allow(&mut self, key: &str, now: Instant) -> bool {
+        // Many distinct clients must not grow the map without end.
+        self.calls += 1;
+        if self.calls.is_multiple_of(4096) && self.buckets.len() > 4096 {
+            self.prune(now);
+        }
         let (burst, per) = (self.burst, self.per.as_secs_f64());
         let entry = self.buckets.entry(key.to_string()).or_insert((burst, now));
         let refill = now.saturating_duration_since(entry.1).as_secs_f64() / per;
@@ -138,6 +144,12 @@ mod tests {
         assert!(r.allow("a", t0 + Duration::from_secs(11)), "one token back after 10 s");
         r.prune(t0 + Duration::from_secs(1000));
         assert!(r.buckets.is_empty());
+        // A flood of distinct keys is pruned as it goes.
+        let mut r = RateLimiter::new(3, Duration::from_millis(1));
+        for i in 0..20_000 {
+            r.allow(&format!("k{i}"), t0 + Duration::from_millis(i));
+        }
+        assert!(r.buckets.len() < 9000, "{}", r.buckets.len());
     }
 
     #[test]
