@@ -549,8 +549,9 @@ fn search(
 ) {
     if boxes.iter().any(|i| *i == Interaction::Pressed) {
         typing.0 = true;
-    } else if mouse.is_some_and(|m| m.just_pressed(MouseButton::Left)) && boxes.is_empty() {
-        // A click elsewhere ends typing (the box's own press is handled above).
+    } else if typing.0 && mouse.is_some_and(|m| m.just_pressed(MouseButton::Left)) {
+        // A click anywhere else ends typing.
+        typing.0 = false;
     }
     let mut changed = false;
     if typing.0 {
@@ -841,7 +842,6 @@ fn minimap(
     mut plan: Query<(Entity, &mut ImageNode, &mut Node, Option<&Children>), (With<MiniPlan>, Without<Radar>)>,
     dots: Query<Entity, With<PlanDot>>,
     mut radar: Query<&mut Node, (With<Radar>, Without<MiniPlan>)>,
-    look: Res<Look>,
 ) {
     for (i, a) in &actions {
         if *i == Interaction::Pressed {
@@ -902,7 +902,6 @@ fn minimap(
             n.top = Val::Px((pos.y * h as f64) as f32 - 45.0);
         }
     }
-    let _ = look;
 }
 
 /// The cone that shows where the visitor looks, redrawn when the heading or zoom changes.
