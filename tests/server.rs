@@ -287,6 +287,33 @@ async fn messages_are_rate_limited_per_client(api: Api) {
     assert_eq!(s, StatusCode::ACCEPTED, "other visitors are not affected");
 }
 
+/// Concurrent offerings land in the same group commits; retries within a group count once.
+async fn concurrent_offerings_and_retries_count_once(api: Api) {
+    let api = Arc::new(api);
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let api = api.clone();
+            tokio::spawn(async move {
+                let key = format!("key-{}", i % 12);
+                api.post("/api/v1/memorial/offerings", json!({"target": {"site": "alpha"}, "kind": "bow", "client_id": format!("c{i}"), "idempotency_key": key}))
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            StatusCode::CREATED => created += 1,
+            StatusCode::OK => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 12, "one acknowledgement per key is a new offering");
+    let (_, c) = api.get("/api/v1/memorial/counts?site=alpha").await;
+    assert_eq!(c["counts"]["bow"], 12);
+}
+
 async fn metrics_are_prometheus_text(api: Api) {
     let _ = api.post("/api/v1/visits", json!({"site": "alpha", "scene": "gate", "client_id": "c1"})).await;
     let (s, h, b) = api.call(Request::get("/metrics").body(Body::empty()).expect("req")).await;
@@ -315,6 +342,7 @@ macro_rules! on_both {
 }
 
 on_both!(
+    concurrent_offerings_and_retries_count_once,
     tour_json_with_etag_and_health,
     assets_with_etag_range_and_no_way_out,
     visits_are_counted_in_stats,

@@ -97,7 +97,21 @@ pub struct Store {
     pool: AnyPool,
     /// `sqlite` or `postgres`.
     pub backend: &'static str,
+    /// Offerings go through one writer that commits them in groups.
+    offerings: tokio::sync::mpsc::Sender<OfferingJob>,
 }
+
+/// An offering waiting for the group commit, and where to say how it went.
+struct OfferingJob {
+    target: Target,
+    kind: OfferingKind,
+    client_id: String,
+    key: String,
+    reply: tokio::sync::oneshot::Sender<Result<Written, String>>,
+}
+
+/// Most offerings committed in one transaction.
+const GROUP_MAX: usize = 512;
 
 const SQLITE_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS visits (id INTEGER PRIMARY KEY, site TEXT NOT NULL, scene TEXT NOT NULL, client_id TEXT NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL)",
@@ -106,6 +120,7 @@ const SQLITE_SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS offerings_by_target ON offerings(target_kind, target_id)",
     "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'pending', at INTEGER NOT NULL, reviewed_at INTEGER)",
     "CREATE INDEX IF NOT EXISTS messages_by_target ON messages(target_kind, target_id, status)",
+    "CREATE TABLE IF NOT EXISTS offering_counts (target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (target_kind, target_id, kind))",
 ];
 
 const POSTGRES_SCHEMA: &[&str] = &[
@@ -115,6 +130,7 @@ const POSTGRES_SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS offerings_by_target ON offerings(target_kind, target_id)",
     "CREATE TABLE IF NOT EXISTS messages (id BIGSERIAL PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'pending', at BIGINT NOT NULL, reviewed_at BIGINT)",
     "CREATE INDEX IF NOT EXISTS messages_by_target ON messages(target_kind, target_id, status)",
+    "CREATE TABLE IF NOT EXISTS offering_counts (target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (target_kind, target_id, kind))",
 ];
 
 pub fn now_secs() -> i64 {
@@ -176,7 +192,18 @@ impl Store {
         for stmt in schema {
             sqlx::query(stmt).execute(&pool).await.map_err(|e| format!("migration failed: {e}"))?;
         }
-        Ok(Store { pool, backend })
+        // Databases from before the counts table: count what is there once.
+        let counted: i64 =
+            sqlx::query("SELECT COUNT(*) FROM offering_counts").fetch_one(&pool).await.map_err(db)?.get(0);
+        if counted == 0 {
+            sqlx::query("INSERT INTO offering_counts (target_kind, target_id, kind, n) SELECT target_kind, target_id, kind, COUNT(*) FROM offerings GROUP BY target_kind, target_id, kind")
+                .execute(&pool)
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        tokio::spawn(offering_writer(pool.clone(), rx));
+        Ok(Store { pool, backend, offerings: tx })
     }
 
     pub async fn record_visit(&self, site: &str, scene: &str, client_id: &str) -> Result<(), String> {
@@ -193,6 +220,8 @@ impl Store {
         Ok(())
     }
 
+    /// Store an offering; answers once it is committed (in a group with others arriving at the
+    /// same time).
     pub async fn add_offering(
         &self,
         target: &Target,
@@ -200,35 +229,20 @@ impl Store {
         client_id: &str,
         key: &str,
     ) -> Result<Written, String> {
-        let done = sqlx::query(
-            "INSERT INTO offerings (target_kind, target_id, kind, client_id, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(target.kind())
-        .bind(target.id())
-        .bind(kind.as_str())
-        .bind(client_id)
-        .bind(key)
-        .bind(now_secs())
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        let id: i64 = sqlx::query("SELECT id FROM offerings WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?
-            .get(0);
-        Ok(if done.rows_affected() == 1 { Written::New(id) } else { Written::Repeat(id) })
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job =
+            OfferingJob { target: target.clone(), kind, client_id: client_id.to_string(), key: key.to_string(), reply };
+        self.offerings.send(job).await.map_err(|_| "the database writer has stopped".to_string())?;
+        answer.await.map_err(|_| "the database writer has stopped".to_string())?
     }
 
     pub async fn counts(&self, target: &Target) -> Result<Counts, String> {
-        let rows =
-            sqlx::query("SELECT kind, COUNT(*) FROM offerings WHERE target_kind = $1 AND target_id = $2 GROUP BY kind")
-                .bind(target.kind())
-                .bind(target.id())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
+        let rows = sqlx::query("SELECT kind, n FROM offering_counts WHERE target_kind = $1 AND target_id = $2")
+            .bind(target.kind())
+            .bind(target.id())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
         let mut c = Counts::default();
         for r in rows {
             let (k, n): (String, i64) = (r.get(0), r.get(1));
@@ -335,7 +349,7 @@ impl Store {
             .await
             .map_err(db)?;
         let by = |kind: &'static str| {
-            sqlx::query("SELECT target_id, COUNT(*) FROM offerings WHERE target_kind = $1 GROUP BY target_id ORDER BY target_id")
+            sqlx::query("SELECT target_id, CAST(SUM(n) AS BIGINT) FROM offering_counts WHERE target_kind = $1 GROUP BY target_id ORDER BY target_id")
                 .bind(kind)
                 .fetch_all(&self.pool)
         };
@@ -353,6 +367,78 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The group-commit writer: takes every offering waiting, stores them in one transaction, and
+/// answers each only after the commit. A failed commit fails the whole group, so nothing is
+/// acknowledged that was not stored.
+async fn offering_writer(pool: AnyPool, mut jobs: tokio::sync::mpsc::Receiver<OfferingJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        while group.len() < GROUP_MAX {
+            match jobs.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        match commit_group(&pool, &group).await {
+            Ok(results) => {
+                for (job, r) in group.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(r));
+                }
+            }
+            Err(e) => {
+                for job in group {
+                    let _ = job.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+async fn commit_group(pool: &AnyPool, group: &[OfferingJob]) -> Result<Vec<Written>, String> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let mut out = Vec::with_capacity(group.len());
+    let at = now_secs();
+    for j in group {
+        let row = sqlx::query(
+            "INSERT INTO offerings (target_kind, target_id, kind, client_id, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        )
+        .bind(j.target.kind())
+        .bind(j.target.id())
+        .bind(j.kind.as_str())
+        .bind(j.client_id.as_str())
+        .bind(j.key.as_str())
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        match row {
+            Some(r) => {
+                sqlx::query(
+                    "INSERT INTO offering_counts (target_kind, target_id, kind, n) VALUES ($1, $2, $3, 1) ON CONFLICT (target_kind, target_id, kind) DO UPDATE SET n = offering_counts.n + 1",
+                )
+                .bind(j.target.kind())
+                .bind(j.target.id())
+                .bind(j.kind.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                out.push(Written::New(r.get(0)));
+            }
+            None => {
+                let id: i64 = sqlx::query("SELECT id FROM offerings WHERE idempotency_key = $1")
+                    .bind(j.key.as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .get(0);
+                out.push(Written::Repeat(id));
+            }
+        }
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(out)
 }
 
 /// A database URL without its password, for messages.
