@@ -31,6 +31,21 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
+/// A copy of the render tour in a fresh folder: (folder, scenes, assets).
+fn render_tour_copy(tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("cloudhall-{tag}-{}", std::process::id()));
+    let (scenes, assets) = (dir.join("scenes"), dir.join("assets"));
+    std::fs::create_dir_all(&assets).expect("dir");
+    std::fs::create_dir_all(&scenes).expect("dir");
+    for f in ["test-pano.png", "test-pano.jpg", "outline.geojson"] {
+        std::fs::copy(fixture("assets").join(f), assets.join(f)).expect("copy");
+    }
+    for f in ["tour.ron", "orient.ron"] {
+        std::fs::copy(fixture("render").join(f), scenes.join(f)).expect("copy");
+    }
+    (dir, scenes, assets)
+}
+
 fn close(px: [u8; 4], want: [u8; 3], tol: i32) -> bool {
     (0..3).all(|i| (px[i] as i32 - want[i] as i32).abs() <= tol)
 }
@@ -126,17 +141,7 @@ fn orientation_poles_and_hotspots() {
 #[test]
 fn a_corrupt_panorama_shows_the_error_panel_and_the_app_keeps_running() {
     // A copy of the render tour whose first panorama is damaged after the tour was loaded.
-    let dir = std::env::temp_dir().join(format!("cloudhall-corrupt-{}", std::process::id()));
-    let assets = dir.join("assets");
-    let scenes = dir.join("scenes");
-    std::fs::create_dir_all(&assets).expect("dir");
-    std::fs::create_dir_all(&scenes).expect("dir");
-    for f in ["test-pano.png", "test-pano.jpg", "outline.geojson"] {
-        std::fs::copy(fixture("assets").join(f), assets.join(f)).expect("copy");
-    }
-    for f in ["tour.ron", "orient.ron"] {
-        std::fs::copy(fixture("render").join(f), scenes.join(f)).expect("copy");
-    }
+    let (dir, scenes, assets) = render_tour_copy("corrupt");
     let (mut app, target) = headless_app(options(&scenes), W, H).expect("app");
     std::fs::write(assets.join("test-pano.png"), b"\x89PNG\r\n\x1a\n not a png at all").expect("corrupt");
     settle(&mut app).expect("settles");
@@ -168,17 +173,7 @@ fn a_corrupt_panorama_shows_the_error_panel_and_the_app_keeps_running() {
 
 #[test]
 fn changed_scene_files_reload_in_place_and_mistakes_are_shown() {
-    let dir = std::env::temp_dir().join(format!("cloudhall-watch-{}", std::process::id()));
-    let scenes = dir.join("scenes");
-    let assets = dir.join("assets");
-    std::fs::create_dir_all(&scenes).expect("dir");
-    std::fs::create_dir_all(&assets).expect("dir");
-    for f in ["test-pano.png", "test-pano.jpg", "outline.geojson"] {
-        std::fs::copy(fixture("assets").join(f), assets.join(f)).expect("copy");
-    }
-    for f in ["tour.ron", "orient.ron"] {
-        std::fs::copy(fixture("render").join(f), scenes.join(f)).expect("copy");
-    }
+    let (dir, scenes, _assets) = render_tour_copy("watch");
     let mut opts = options(&scenes);
     opts.watch = true;
     let (mut app, _target) = headless_app(opts, W, H).expect("app");

@@ -359,13 +359,22 @@ fn target_of(q: &TargetQuery) -> Result<Target, ApiError> {
     }
 }
 
+/// The memorial target named by `?site=` or `?person=`, checked against the tour.
+fn queried_target(
+    s: &AppState,
+    q: Result<Query<TargetQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<(Target, TargetQuery), ApiError> {
+    let Query(q) = q.map_err(|e| bad(e.body_text()))?;
+    let t = target_of(&q)?;
+    known_target(s, &t)?;
+    Ok((t, q))
+}
+
 async fn counts(
     State(s): State<Arc<AppState>>,
     q: Result<Query<TargetQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| bad(e.body_text()))?;
-    let t = target_of(&q)?;
-    known_target(&s, &t)?;
+    let (t, _) = queried_target(&s, q)?;
     let c = s.store.counts(&t).await.map_err(internal)?;
     Ok(Json(json!({ "target": t, "counts": c })))
 }
@@ -417,9 +426,7 @@ async fn messages(
     State(s): State<Arc<AppState>>,
     q: Result<Query<TargetQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| bad(e.body_text()))?;
-    let t = target_of(&q)?;
-    known_target(&s, &t)?;
+    let (t, q) = queried_target(&s, q)?;
     let per = q.per_page.unwrap_or(20).clamp(1, 100);
     let page = q.page.unwrap_or(1).max(1);
     let list = s.store.approved(&t, per, (page - 1) * per).await.map_err(internal)?;
