@@ -64,6 +64,9 @@ struct ViewArgs {
     /// Initial horizontal field of view in degrees (default: the scene's).
     #[arg(long)]
     hfov: Option<f32>,
+    /// Load the tour and its assets from a `cloudhall serve` at this URL (and record visits there).
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
     /// Start on the city map (the default when no --site is given and no screenshot is taken).
     #[arg(long)]
     map: bool,
@@ -171,6 +174,7 @@ fn view(args: ViewArgs) -> ExitCode {
         autorotate: !args.no_autorotate,
         watch: !args.no_watch && args.screenshot.is_none(),
         map: args.map || (args.site.is_none() && args.scene.is_none() && args.screenshot.is_none() && !args.bench_go),
+        server: args.server.clone(),
     };
     if args.bench_go {
         return match headless::bench_go(options, args.width, args.height) {

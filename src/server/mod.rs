@@ -74,7 +74,14 @@ struct Metrics {
 
 impl AppState {
     pub async fn new(tour: Tour, store: Store, words: WordList, moderator_token: Option<String>) -> Arc<AppState> {
-        let body = serde_json::to_vec(&crate::tour::json::tour_json(&tour)).unwrap_or_default();
+        let mut v = crate::tour::json::tour_json(&tour);
+        // The font viewers should fetch: the first one in the assets' fonts folder.
+        if let Some(font) = first_font(&tour.assets_dir)
+            && let Some(o) = v.as_object_mut()
+        {
+            o.insert("font".into(), Value::String(font));
+        }
+        let body = serde_json::to_vec(&v).unwrap_or_default();
         let tour_etag = format!("\"{:x}\"", Sha256::digest(&body));
         let minute = std::time::Duration::from_secs(60);
         Arc::new(AppState {
@@ -94,6 +101,16 @@ impl AppState {
             metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
         })
     }
+}
+
+fn first_font(assets: &Path) -> Option<String> {
+    let mut fonts: Vec<String> = std::fs::read_dir(assets.join("fonts"))
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".ttf") || n.ends_with(".otf"))
+        .collect();
+    fonts.sort();
+    fonts.into_iter().next().map(|f| format!("fonts/{f}"))
 }
 
 /// An error answered as `{"error": reason}`.

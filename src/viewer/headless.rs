@@ -17,7 +17,7 @@ use bevy::winit::WinitPlugin;
 
 use super::look::{Autorotate, ViewportSize};
 use super::panorama::PanoramaStatus;
-use super::{CameraTarget, ViewerOptions, ViewerPlugin, asset_root, load_tour, start_position};
+use super::{CameraTarget, ViewerOptions, ViewerPlugin, asset_root, start_position};
 use crate::pano::Viewport;
 
 /// What a screenshot run produced.
@@ -38,7 +38,8 @@ const SETTLE_FRAMES: u32 = 3;
 
 /// A headless app showing `options`' scene, rendering into an image of `width` x `height`.
 pub fn headless_app(options: ViewerOptions, width: u32, height: u32) -> Result<(App, Handle<Image>), String> {
-    let tour = Arc::new(load_tour(&options.tour_dir)?);
+    let (tour, remote) = super::open_tour(&options)?;
+    let tour = Arc::new(tour);
     let start = start_position(&tour, options.site.as_deref(), options.scene.as_deref())?;
     let mut app = App::new();
     app.add_plugins(
@@ -57,6 +58,9 @@ pub fn headless_app(options: ViewerOptions, width: u32, height: u32) -> Result<(
     target.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
     let handle = app.world_mut().resource_mut::<Assets<Image>>().add(target);
     app.insert_resource(CameraTarget(Some(handle.clone())));
+    if let Some(r) = remote {
+        app.insert_resource(r);
+    }
     app.add_plugins(ViewerPlugin { tour, start, options });
     app.insert_resource(ViewportSize(Viewport { width: width as f32, height: height as f32 }));
     app.world_mut().resource_mut::<Autorotate>().enabled = false;

@@ -18,6 +18,7 @@ pub mod map;
 pub mod narration;
 pub mod narration_ui;
 pub mod nav;
+pub mod net;
 pub mod panorama;
 pub mod ui;
 
@@ -62,6 +63,8 @@ pub struct ViewerOptions {
     pub watch: bool,
     /// Start on the city map.
     pub map: bool,
+    /// Load the tour and its assets from this `cloudhall serve` instead of `tour_dir`.
+    pub server: Option<String>,
 }
 
 impl ViewerOptions {
@@ -76,6 +79,7 @@ impl ViewerOptions {
             autorotate: false,
             watch: false,
             map: false,
+            server: None,
         }
     }
 }
@@ -126,7 +130,11 @@ impl Plugin for ViewerPlugin {
                 narration::NarrationPlugin,
                 narration_ui::NarrationUiPlugin,
                 map::MapPlugin { open_at_start: self.options.map },
-                curator::CuratorPlugin { dir: self.options.tour_dir.clone(), watch: self.options.watch },
+                curator::CuratorPlugin {
+                    dir: self.options.tour_dir.clone(),
+                    watch: self.options.watch && self.options.server.is_none(),
+                },
+                net::NetPlugin,
             ))
             .add_systems(Startup, (install_font, spawn_camera));
         app.world_mut().resource_mut::<look::Autorotate>().enabled = self.options.autorotate;
@@ -169,6 +177,14 @@ fn spawn_camera(mut commands: Commands, target: Res<CameraTarget>) {
     }
 }
 
+/// The tour to show: from the server when one is given, else from the tour folder.
+pub fn open_tour(options: &ViewerOptions) -> Result<(Tour, Option<net::Remote>), String> {
+    match &options.server {
+        Some(base) => net::fetch_tour(base).map(|(t, r)| (t, Some(r))),
+        None => load_tour(&options.tour_dir).map(|t| (t, None)),
+    }
+}
+
 /// Load the tour for the viewer: errors are the `cloudhall check` messages.
 pub fn load_tour(dir: &std::path::Path) -> Result<Tour, String> {
     crate::tour::load(dir).into_result().map_err(|diags| {
@@ -189,7 +205,8 @@ pub fn asset_root(tour: &Tour) -> String {
 
 /// Open the viewer in a window and run until it is closed.
 pub fn run(options: ViewerOptions) -> Result<(), String> {
-    let tour = Arc::new(load_tour(&options.tour_dir)?);
+    let (tour, remote) = open_tour(&options)?;
+    let tour = Arc::new(tour);
     let start = start_position(&tour, options.site.as_deref(), options.scene.as_deref())?;
     let title = format!("{} — cloudhall", tour.title.get(options.lang));
     let mut app = App::new();
@@ -201,6 +218,9 @@ pub fn run(options: ViewerOptions) -> Result<(), String> {
             })
             .set(AssetPlugin { file_path: asset_root(&tour), ..default() }),
     );
+    if let Some(r) = remote {
+        app.insert_resource(r);
+    }
     app.add_plugins(ViewerPlugin { tour, start, options });
     match app.run() {
         AppExit::Success => Ok(()),

@@ -363,14 +363,18 @@ fn tick(time: Res<Time>, mut playback: ResMut<Playback>, mut panel: ResMut<Panel
 
 /// Decode the track's audio in the background before playing it: a file that does not decode
 /// is reported in the UI and the log, and the subtitles go on without sound.
-fn verify_audio(tour: Res<TourData>, mut playback: ResMut<Playback>) {
+fn verify_audio(tour: Res<TourData>, remote: Option<Res<super::net::Remote>>, mut playback: ResMut<Playback>) {
     let Some(track) = &playback.track else { return };
     if playback.verified || playback.error.is_some() {
         return;
     }
     if playback.check.is_none() {
         let path = tour.0.asset_path(&track.narration.audio);
+        let fetch = remote.as_ref().map(|r| (r.base.clone(), tour.0.assets_dir.clone(), track.narration.audio.clone()));
         playback.check = Some(AsyncComputeTaskPool::get().spawn(async move {
+            if let Some((base, dir, rel)) = fetch {
+                super::net::fetch_asset(&base, &dir, &rel)?;
+            }
             crate::tour::assets::probe_ogg(&path, AssetCheck::Full)
                 .map_err(|e| format!("narration audio {} cannot be played: {e}", path.display()))
         }));

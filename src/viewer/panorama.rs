@@ -69,7 +69,7 @@ impl PanoramaCache {
     }
 
     /// Start loading `key` unless it is loaded or loading; mark it used.
-    fn request(&mut self, key: &PanoramaKey, files: &PathBuf) {
+    fn request(&mut self, key: &PanoramaKey, files: &PathBuf, remote: Option<&str>) {
         self.tick += 1;
         let tick = self.tick;
         if let Some((_, used)) = self.entries.get_mut(key) {
@@ -78,8 +78,15 @@ impl PanoramaCache {
         }
         let source = key.clone();
         let dir = files.clone();
+        let remote = remote.map(str::to_string);
         let task = AsyncComputeTaskPool::get().spawn(async move {
             let started = std::time::Instant::now();
+            // Online, the files come from the server first (then from the cache).
+            if let Some(base) = &remote {
+                for rel in source.assets() {
+                    super::net::fetch_asset(base, &dir, rel)?;
+                }
+            }
             let result = load_source(&source, &dir);
             debug!("{source:?}: decoded and converted in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
             result
@@ -175,13 +182,15 @@ fn request_for_scene(
     current: Res<Current>,
     mut cache: ResMut<PanoramaCache>,
     mut status: ResMut<PanoramaStatus>,
+    remote: Option<Res<super::net::Remote>>,
 ) {
+    let remote = remote.as_ref().map(|r| r.base.as_str());
     let wanted = wanted(&tour, &current);
     if entered.read().last().is_some() {
         *status = PanoramaStatus::Loading;
         // The scene's own panorama first, alone, so it is ready as soon as possible...
         if let Some(own) = wanted.first() {
-            cache.request(own, &tour.0.assets_dir);
+            cache.request(own, &tour.0.assets_dir, remote);
         }
         return;
     }
@@ -189,7 +198,7 @@ fn request_for_scene(
     if *status != PanoramaStatus::Loading && cache.is_changed() {
         for key in wanted.iter().skip(1) {
             if cache.get(key).is_none() {
-                cache.request(key, &tour.0.assets_dir);
+                cache.request(key, &tour.0.assets_dir, remote);
             }
         }
     }
