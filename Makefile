@@ -22,8 +22,10 @@ run: deps
 		$(CARGO) run --bin cloudhall -- view; \
 	else \
 		echo "no display: checking the tour and rendering cloudhall-screenshot.png instead of opening a window"; \
+		mkdir -p -m 700 $${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)}; \
 		$(CARGO) run --bin cloudhall -- check scenes && \
-		$(CARGO) run --bin cloudhall -- view --screenshot cloudhall-screenshot.png; \
+		XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)} \
+			$(CARGO) run --bin cloudhall -- view --screenshot cloudhall-screenshot.png; \
 	fi
 
 # The server's tests run on SQLite and on a local PostgreSQL that tools/pg-test.sh starts.
