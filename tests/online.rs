@@ -1,38 +1,73 @@
 //! The viewer online: a `cloudhall serve` in this process, and a headless viewer that loads the
-//! tour and its panorama from it and records its visits there.
+//! tour and its panorama from it, records its visits there, and keeps memorial offerings on disk
+//! while the server is down, sending them when it is back.
 #![cfg(all(feature = "viewer", feature = "server"))]
 
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use bevy::prelude::*;
 
 use cloudhall::server::guard::WordList;
 use cloudhall::server::store::Store;
 use cloudhall::server::{AppState, router};
 use cloudhall::viewer::ViewerOptions;
-use cloudhall::viewer::headless::{headless_app, settle};
+use cloudhall::viewer::headless::{headless_app, pump, settle};
+use cloudhall::viewer::memorial::{Memorial, MemorialButton};
 use cloudhall::viewer::panorama::PanoramaStatus;
+use cloudhall::viewer::ui::Panel;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Serve the good fixture tour on `addr` with the database `db` until `stop` fires.
+fn start_server(runtime: &tokio::runtime::Runtime, addr: SocketAddr, db: PathBuf) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(addr)).expect("bind");
+    runtime.spawn(async move {
+        let tour = cloudhall::tour::load(&fixtures().join("good")).into_result().expect("tour");
+        let store = Store::open_sqlite(&db).await.expect("db");
+        let state: Arc<AppState> = AppState::new(tour, store.clone(), WordList::default(), None).await;
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
+        store.close().await;
+    });
+    stop
+}
+
+fn get_json(url: &str) -> serde_json::Value {
+    ureq::get(url).call().expect("reachable").into_json().expect("json")
+}
 
 #[test]
-fn the_viewer_loads_the_tour_from_a_server_and_records_visits() {
+fn online_viewer_downloads_records_visits_and_queues_offerings_while_offline() {
     let scratch = std::env::temp_dir().join(format!("cloudhall-online-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("dir");
-    // The asset cache goes to a fresh folder (this test is alone in its process).
+    // The asset cache and the memorial queue go to a fresh folder (this test is alone here).
     unsafe { std::env::set_var("XDG_CACHE_HOME", scratch.join("cache")) };
 
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let addr = listener.local_addr().expect("addr");
+    let addr: SocketAddr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr")
+    };
     let db = scratch.join("server.db");
-    runtime.spawn(async move {
-        let tour = cloudhall::tour::load(&fixtures.join("render")).into_result().expect("tour");
-        let store = Store::open_sqlite(&db).await.expect("db");
-        let state: Arc<AppState> = AppState::new(tour, store, WordList::default(), None).await;
-        axum::serve(listener, router(state)).await.expect("serve");
-    });
+    let stop = start_server(&runtime, addr, db.clone());
     let base = format!("http://{addr}");
 
-    let options = ViewerOptions { server: Some(base.clone()), ..ViewerOptions::new("no-such-folder") };
+    let options = ViewerOptions {
+        server: Some(base.clone()),
+        site: Some("alpha".into()),
+        scene: Some("hall".into()),
+        ..ViewerOptions::new("no-such-folder")
+    };
     let (mut app, _target) = headless_app(options, 320, 200).expect("the tour comes from the server");
     settle(&mut app).expect("settles");
     assert_eq!(
@@ -40,21 +75,56 @@ fn the_viewer_loads_the_tour_from_a_server_and_records_visits() {
         PanoramaStatus::Shown,
         "the panorama was downloaded and shown"
     );
-    let cached =
-        scratch.join("cache/cloudhall/remote").join(format!("127.0.0.1_{}", addr.port())).join("assets/test-pano.png");
-    assert!(cached.is_file(), "{} is cached", cached.display());
+    let cache = scratch.join("cache/cloudhall/remote").join(format!("127.0.0.1_{}", addr.port()));
+    assert!(cache.join("assets/test-pano.png").is_file(), "the panorama is cached");
 
     // The visit of the first scene reaches the server (sent in the background).
     let mut visits = 0;
     for _ in 0..100 {
-        let stats: serde_json::Value =
-            ureq::get(&format!("{base}/api/v1/stats")).call().expect("stats").into_json().expect("json");
-        visits = stats["total_visits"].as_i64().unwrap_or(0);
+        visits = get_json(&format!("{base}/api/v1/stats"))["total_visits"].as_i64().unwrap_or(0);
         if visits >= 1 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(visits, 1, "one scene entered, one visit recorded");
+
+    // The server goes away; the visitor opens the memorial of the hall and lays a flower.
+    let _ = stop.send(());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    *app.world_mut().resource_mut::<Panel>() = Panel::Hotspot { site: "alpha".into(), scene: "hall".into(), index: 2 };
+    pump(&mut app);
+    let flower = {
+        let mut q = app.world_mut().query::<(Entity, &MemorialButton)>();
+        q.iter(app.world())
+            .find(|(_, b)| **b == MemorialButton::Offer("flower"))
+            .map(|(e, _)| e)
+            .expect("the flower button")
+    };
+    app.world_mut().entity_mut(flower).insert(Interaction::Pressed);
+    app.world_mut().run_schedule(Update);
+    for _ in 0..20 {
+        pump(&mut app);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let queue_file = cache.join("memorial-queue.json");
+    let on_disk = std::fs::read_to_string(&queue_file).expect("the queue is on disk");
+    assert!(on_disk.contains("flower") && on_disk.contains("hero"), "{on_disk}");
+    assert!(app.world().resource::<Memorial>().offline, "the viewer knows the server is gone");
+    assert_eq!(app.world().resource::<Memorial>().queue.items.len(), 1);
+
+    // The server comes back on the same database: the flower is sent, once.
+    let stop = start_server(&runtime, addr, db);
+    let started = std::time::Instant::now();
+    while !app.world().resource::<Memorial>().queue.items.is_empty() && started.elapsed().as_secs() < 20 {
+        pump(&mut app);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(app.world().resource::<Memorial>().queue.items.is_empty(), "the queue drained");
+    assert!(!app.world().resource::<Memorial>().offline);
+    let counts = get_json(&format!("{base}/api/v1/memorial/counts?person=hero"));
+    assert_eq!(counts["counts"]["flower"], 1, "{counts}");
+    assert!(!std::fs::read_to_string(&queue_file).expect("queue").contains("flower"), "and it left the queue on disk");
+    let _ = stop.send(());
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -58,10 +58,11 @@ pub fn headless_app(options: ViewerOptions, width: u32, height: u32) -> Result<(
     target.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
     let handle = app.world_mut().resource_mut::<Assets<Image>>().add(target);
     app.insert_resource(CameraTarget(Some(handle.clone())));
+    let queue_file = super::memorial::queue_file(remote.as_ref());
     if let Some(r) = remote {
         app.insert_resource(r);
     }
-    app.add_plugins(ViewerPlugin { tour, start, options });
+    app.add_plugins(ViewerPlugin { tour, start, options, queue_file });
     app.insert_resource(ViewportSize(Viewport { width: width as f32, height: height as f32 }));
     app.world_mut().resource_mut::<Autorotate>().enabled = false;
     app.finish();

@@ -7,6 +7,8 @@
 //! - [`narration`], [`narration_ui`]: voice narration, subtitles, the guided tour
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
+//! - [`memorial`]: offerings, messages, and their queue on disk
+//! - [`net`]: the tour and assets from a server, visits
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`headless`]: `cloudhall view --screenshot`
 
@@ -15,6 +17,7 @@ pub mod headless;
 pub mod hotspots;
 pub mod look;
 pub mod map;
+pub mod memorial;
 pub mod narration;
 pub mod narration_ui;
 pub mod nav;
@@ -111,6 +114,8 @@ pub struct ViewerPlugin {
     pub tour: Arc<Tour>,
     pub start: Current,
     pub options: ViewerOptions,
+    /// Where the memorial keeps offerings and messages until the server has them.
+    pub queue_file: PathBuf,
 }
 
 impl Plugin for ViewerPlugin {
@@ -135,6 +140,7 @@ impl Plugin for ViewerPlugin {
                     watch: self.options.watch && self.options.server.is_none(),
                 },
                 net::NetPlugin,
+                memorial::MemorialPlugin { queue_file: self.queue_file.clone() },
             ))
             .add_systems(Startup, (install_font, spawn_camera));
         app.world_mut().resource_mut::<look::Autorotate>().enabled = self.options.autorotate;
@@ -218,10 +224,11 @@ pub fn run(options: ViewerOptions) -> Result<(), String> {
             })
             .set(AssetPlugin { file_path: asset_root(&tour), ..default() }),
     );
+    let queue_file = memorial::queue_file(remote.as_ref());
     if let Some(r) = remote {
         app.insert_resource(r);
     }
-    app.add_plugins(ViewerPlugin { tour, start, options });
+    app.add_plugins(ViewerPlugin { tour, start, options, queue_file });
     match app.run() {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err(format!("the viewer stopped with code {code}")),

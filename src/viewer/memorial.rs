@@ -1,0 +1,689 @@
+//! The memorial (祭奠英烈) in the viewer: lay a flower, light a candle or bow, with live counts;
+//! leave a message that appears after review; read the approved messages.
+//!
+//! Every offering and message first goes into a queue on disk with its idempotency key, and is
+//! sent from there: when the server cannot be reached (or none was given) nothing is lost, and
+//! a retried send is counted once.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use bevy::input::keyboard::{Key, KeyboardInput};
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::net::Remote;
+use super::ui::{Panel, Typing, label};
+use super::{Settings, TourData};
+use crate::tour::{HotspotKind, Lang, MemorialTarget};
+
+/// Who an offering or message is for, as the server's API writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    Site(String),
+    Person(String),
+}
+
+impl Target {
+    fn query(&self) -> String {
+        match self {
+            Target::Site(id) => format!("site={id}"),
+            Target::Person(id) => format!("person={id}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Action {
+    /// `kind`: flower, candle or bow.
+    Offering {
+        target: Target,
+        kind: String,
+    },
+    Message {
+        target: Target,
+        name: String,
+        text: String,
+    },
+}
+
+/// One thing the visitor did, waiting to reach the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub key: String,
+    pub action: Action,
+}
+
+/// The queue on disk.
+#[derive(Debug, Default)]
+pub struct Queue {
+    pub items: Vec<Pending>,
+    file: PathBuf,
+}
+
+impl Queue {
+    /// The queue kept in `file` (empty when there is none yet).
+    pub fn load(file: PathBuf) -> Queue {
+        let items = std::fs::read_to_string(&file).ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        Queue { items, file }
+    }
+
+    /// Add and save before anything else happens: once this returns Ok, the action survives a crash.
+    pub fn push(&mut self, p: Pending) -> Result<(), String> {
+        self.items.push(p);
+        self.save()
+    }
+
+    pub fn remove(&mut self, key: &str) -> Result<(), String> {
+        self.items.retain(|p| p.key != key);
+        self.save()
+    }
+
+    fn save(&self) -> Result<(), String> {
+        if let Some(dir) = self.file.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        let part = self.file.with_extension("part");
+        let text = serde_json::to_string_pretty(&self.items).map_err(|e| e.to_string())?;
+        std::fs::write(&part, text)
+            .and_then(|_| std::fs::rename(&part, &self.file))
+            .map_err(|e| format!("cannot save {}: {e}", self.file.display()))
+    }
+}
+
+/// A new idempotency key.
+pub fn new_key() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// What came back from the network.
+enum Reply {
+    /// The item with this key was stored (or already was).
+    Sent(String),
+    /// The server refused it for good (4xx other than 429): it is dropped, with the reason.
+    Refused(String, String),
+    /// Not reachable, or busy: try again later.
+    Unreachable(String),
+    Counts(Target, Value),
+    Messages(Target, Vec<(String, String)>),
+}
+
+#[derive(Resource)]
+pub struct Memorial {
+    pub queue: Queue,
+    pub counts: std::collections::HashMap<Target, Value>,
+    pub messages: std::collections::HashMap<Target, Vec<(String, String)>>,
+    /// The last send failed: the server cannot be reached now.
+    pub offline: bool,
+    in_flight: bool,
+    retry_in: f32,
+    replies: Mutex<Receiver<Reply>>,
+    tx: Sender<Reply>,
+    /// A short "+1" that rises over the buttons, seconds left.
+    flash: f32,
+    /// The message form.
+    pub name: String,
+    pub text: String,
+    editing: Option<Field>,
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Component)]
+enum Field {
+    Name,
+    Text,
+}
+
+impl Memorial {
+    pub fn new(queue_file: PathBuf) -> Self {
+        let (tx, rx) = channel();
+        Memorial {
+            queue: Queue::load(queue_file),
+            counts: Default::default(),
+            messages: Default::default(),
+            offline: false,
+            in_flight: false,
+            retry_in: 0.0,
+            replies: Mutex::new(rx),
+            tx,
+            flash: 0.0,
+            name: String::new(),
+            text: String::new(),
+            editing: None,
+            notice: None,
+        }
+    }
+
+    /// Offerings of `kind` for `target` still waiting in the queue.
+    pub fn waiting(&self, target: &Target) -> usize {
+        self.queue.items.iter().filter(|p| matches!(&p.action, Action::Offering { target: t, .. } | Action::Message { target: t, .. } if t == target)).count()
+    }
+}
+
+pub struct MemorialPlugin {
+    /// Where the queue is kept.
+    pub queue_file: PathBuf,
+}
+
+impl Plugin for MemorialPlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(Memorial::new(self.queue_file.clone()))
+            .add_systems(Startup, build_section)
+            .add_systems(Update, (refresh_on_open, buttons, typing, send, receive, show).chain());
+    }
+}
+
+/// The memorial target of the open panel, if it is a Memorial hotspot.
+pub fn open_target(panel: &Panel, tour: &TourData) -> Option<Target> {
+    let Panel::Hotspot { site, scene, index } = panel else { return None };
+    let h = tour.0.site(site)?.scene(scene)?.hotspots.get(*index)?;
+    match &h.kind {
+        HotspotKind::Memorial(MemorialTarget::Site) => Some(Target::Site(site.clone())),
+        HotspotKind::Memorial(MemorialTarget::Person(p)) => Some(Target::Person(p.clone())),
+        _ => None,
+    }
+}
+
+#[derive(Component)]
+struct Section;
+#[derive(Component)]
+struct CountsText;
+#[derive(Component)]
+struct StatusText;
+#[derive(Component)]
+struct FlashText;
+#[derive(Component)]
+struct MessagesList;
+/// The memorial's buttons.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemorialButton {
+    Offer(&'static str),
+    Send,
+}
+
+fn field_box(field: Field) -> impl Bundle {
+    (
+        Button,
+        field,
+        Node {
+            padding: UiRect::all(Val::Px(6.0)),
+            margin: UiRect::vertical(Val::Px(3.0)),
+            min_height: Val::Px(30.0),
+            border_radius: BorderRadius::all(Val::Px(4.0)),
+            ..default()
+        },
+        BackgroundColor(Color::srgb(0.95, 0.95, 0.93)),
+    )
+}
+
+/// The memorial section lives inside the hotspot panel's column and shows for Memorial hotspots.
+fn build_section(mut commands: Commands) {
+    commands
+        .spawn((
+            Section,
+            Node {
+                position_type: PositionType::Absolute,
+                left: Val::Percent(20.0),
+                right: Val::Percent(20.0),
+                bottom: Val::Px(190.0),
+                flex_direction: FlexDirection::Column,
+                padding: UiRect::all(Val::Px(12.0)),
+                border_radius: BorderRadius::all(Val::Px(8.0)),
+                display: Display::None,
+                ..default()
+            },
+            BackgroundColor(Color::srgba(0.12, 0.05, 0.05, 0.95)),
+            Interaction::default(),
+            bevy::ui::FocusPolicy::Block,
+            GlobalZIndex(31),
+        ))
+        .with_children(|s| {
+            s.spawn(Node { flex_direction: FlexDirection::Row, align_items: AlignItems::Center, ..default() })
+                .with_children(|row| {
+                    for (kind, zh) in [("flower", "献花"), ("candle", "点烛"), ("bow", "鞠躬")] {
+                        row.spawn((
+                            Button,
+                            MemorialButton::Offer(kind),
+                            Node {
+                                padding: UiRect::axes(Val::Px(16.0), Val::Px(8.0)),
+                                margin: UiRect::right(Val::Px(8.0)),
+                                border_radius: BorderRadius::all(Val::Px(6.0)),
+                                ..default()
+                            },
+                            BackgroundColor(Color::srgb(0.55, 0.1, 0.1)),
+                        ))
+                        .with_children(|b| {
+                            b.spawn((label(zh, 18.0, Color::WHITE), OfferLabel(kind)));
+                        });
+                    }
+                    row.spawn((FlashText, label("", 22.0, Color::srgb(0.96, 0.84, 0.48))));
+                });
+            s.spawn((
+                CountsText,
+                label("", 15.0, Color::WHITE),
+                Node { margin: UiRect::vertical(Val::Px(6.0)), ..default() },
+            ));
+            s.spawn(field_box(Field::Name)).with_children(|b| {
+                b.spawn((FieldText(Field::Name), label("", 15.0, Color::srgb(0.1, 0.1, 0.1))));
+            });
+            s.spawn(field_box(Field::Text)).with_children(|b| {
+                b.spawn((FieldText(Field::Text), label("", 15.0, Color::srgb(0.1, 0.1, 0.1))));
+            });
+            s.spawn((
+                Button,
+                MemorialButton::Send,
+                Node {
+                    padding: UiRect::axes(Val::Px(16.0), Val::Px(6.0)),
+                    margin: UiRect::vertical(Val::Px(4.0)),
+                    border_radius: BorderRadius::all(Val::Px(6.0)),
+                    align_self: AlignSelf::FlexStart,
+                    ..default()
+                },
+                BackgroundColor(Color::srgb(0.3, 0.3, 0.34)),
+            ))
+            .with_children(|b| {
+                b.spawn((label("", 15.0, Color::WHITE), SendLabel));
+            });
+            s.spawn((StatusText, label("", 13.0, Color::srgb(0.85, 0.8, 0.7))));
+            s.spawn((
+                MessagesList,
+                Node {
+                    flex_direction: FlexDirection::Column,
+                    max_height: Val::Px(140.0),
+                    overflow: Overflow::scroll_y(),
+                    ..default()
+                },
+            ));
+        });
+}
+
+#[derive(Component)]
+struct OfferLabel(&'static str);
+#[derive(Component)]
+struct FieldText(Field);
+#[derive(Component)]
+struct SendLabel;
+
+fn fetch_target(remote: &Remote, target: &Target, tx: &Sender<Reply>) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let (base, t, tx) = (remote.base.clone(), target.clone(), tx.clone());
+        std::thread::spawn(move || {
+            if let Ok(v) = ureq::get(&format!("{base}/api/v1/memorial/counts?{}", t.query()))
+                .call()
+                .map(|r| r.into_json::<Value>())
+                && let Ok(v) = v
+            {
+                let _ = tx.send(Reply::Counts(t.clone(), v["counts"].clone()));
+            }
+            if let Ok(Ok(v)) = ureq::get(&format!("{base}/api/v1/memorial/messages?{}", t.query()))
+                .call()
+                .map(|r| r.into_json::<Value>())
+            {
+                let list = v["messages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|m| {
+                        (m["name"].as_str().unwrap_or("").to_string(), m["text"].as_str().unwrap_or("").to_string())
+                    })
+                    .collect();
+                let _ = tx.send(Reply::Messages(t, list));
+            }
+        });
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = (remote, target, tx);
+}
+
+fn refresh_on_open(panel: Res<Panel>, tour: Res<TourData>, remote: Option<Res<Remote>>, memorial: Res<Memorial>) {
+    if !panel.is_changed() {
+        return;
+    }
+    if let (Some(t), Some(r)) = (open_target(&panel, &tour), remote) {
+        fetch_target(&r, &t, &memorial.tx);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn buttons(
+    pressed: Query<(&Interaction, &MemorialButton), Changed<Interaction>>,
+    fields: Query<(&Interaction, &Field), Changed<Interaction>>,
+    panel: Res<Panel>,
+    tour: Res<TourData>,
+    settings: Res<Settings>,
+    remote: Option<Res<Remote>>,
+    mut typing: ResMut<Typing>,
+    mut memorial: ResMut<Memorial>,
+) {
+    let Some(target) = open_target(&panel, &tour) else { return };
+    for (i, f) in &fields {
+        if *i == Interaction::Pressed {
+            memorial.editing = Some(*f);
+            typing.0 = true;
+        }
+    }
+    for (i, b) in &pressed {
+        if *i != Interaction::Pressed {
+            continue;
+        }
+        let action = match b {
+            MemorialButton::Offer(kind) => Action::Offering { target: target.clone(), kind: kind.to_string() },
+            MemorialButton::Send => {
+                let text = memorial.text.trim().to_string();
+                if text.is_empty() {
+                    continue;
+                }
+                let name = if memorial.name.trim().is_empty() {
+                    if settings.lang == Lang::Zh { "访客".to_string() } else { "Visitor".to_string() }
+                } else {
+                    memorial.name.trim().to_string()
+                };
+                Action::Message { target: target.clone(), name, text }
+            }
+        };
+        let is_message = matches!(action, Action::Message { .. });
+        match memorial.queue.push(Pending { key: new_key(), action }) {
+            Ok(()) => {
+                if is_message {
+                    memorial.text.clear();
+                    memorial.editing = None;
+                    typing.0 = false;
+                    memorial.notice = Some(if settings.lang == Lang::Zh {
+                        "感谢留言，审核通过后显示。".into()
+                    } else {
+                        "Thank you: your message appears after review.".into()
+                    });
+                } else {
+                    memorial.flash = 1.2;
+                }
+                memorial.retry_in = 0.0;
+                if remote.is_none() {
+                    memorial.offline = true;
+                }
+            }
+            Err(e) => {
+                error!("the memorial queue could not be saved: {e}");
+                memorial.notice = Some(e);
+            }
+        }
+    }
+}
+
+fn typing(
+    mut keys: MessageReader<KeyboardInput>,
+    mut typing: ResMut<Typing>,
+    mut memorial: ResMut<Memorial>,
+    panel: Res<Panel>,
+) {
+    if !panel.is_open() && memorial.editing.is_some() {
+        memorial.editing = None;
+        typing.0 = false;
+    }
+    let Some(field) = memorial.editing else { return };
+    for k in keys.read() {
+        if !k.state.is_pressed() {
+            continue;
+        }
+        let target = match field {
+            Field::Name => &mut memorial.name,
+            Field::Text => &mut memorial.text,
+        };
+        match &k.logical_key {
+            Key::Backspace => {
+                target.pop();
+            }
+            Key::Enter | Key::Escape | Key::Tab => {
+                memorial.editing = None;
+                typing.0 = false;
+                break;
+            }
+            _ => {
+                if let Some(t) = &k.text {
+                    let limit = if field == Field::Name { 40 } else { 300 };
+                    for c in t.chars().filter(|c| !c.is_control()) {
+                        if target.chars().count() < limit {
+                            target.push(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Send the oldest waiting item, one at a time, in the background.
+fn send(time: Res<Time>, remote: Option<Res<Remote>>, mut memorial: ResMut<Memorial>) {
+    let Some(remote) = remote else { return };
+    memorial.retry_in -= time.delta_secs();
+    if memorial.in_flight || memorial.retry_in > 0.0 {
+        return;
+    }
+    let Some(item) = memorial.queue.items.first().cloned() else { return };
+    memorial.in_flight = true;
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let (base, client, tx) = (remote.base.clone(), remote.client_id.clone(), memorial.tx.clone());
+        std::thread::spawn(move || {
+            let (path, body) = match &item.action {
+                Action::Offering { target, kind } => (
+                    "offerings",
+                    json!({"target": target, "kind": kind, "client_id": client, "idempotency_key": item.key}),
+                ),
+                Action::Message { target, name, text } => (
+                    "messages",
+                    json!({"target": target, "name": name, "text": text, "client_id": client, "idempotency_key": item.key}),
+                ),
+            };
+            let reply = match ureq::post(&format!("{base}/api/v1/memorial/{path}")).send_json(body) {
+                Ok(_) => Reply::Sent(item.key),
+                Err(ureq::Error::Status(429, _)) => Reply::Unreachable("the server asks to wait".into()),
+                Err(ureq::Error::Status(code, r)) if (400..500).contains(&code) => {
+                    Reply::Refused(item.key, r.into_string().unwrap_or_default())
+                }
+                Err(e) => Reply::Unreachable(e.to_string()),
+            };
+            let _ = tx.send(reply);
+        });
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = (remote, item);
+}
+
+fn receive(panel: Res<Panel>, tour: Res<TourData>, remote: Option<Res<Remote>>, mut memorial: ResMut<Memorial>) {
+    let replies: Vec<Reply> = match memorial.replies.lock() {
+        Ok(rx) => rx.try_iter().collect(),
+        Err(_) => return,
+    };
+    for r in replies {
+        match r {
+            Reply::Sent(key) => {
+                memorial.in_flight = false;
+                memorial.offline = false;
+                if let Err(e) = memorial.queue.remove(&key) {
+                    error!("{e}");
+                }
+                if let (Some(t), Some(rm)) = (open_target(&panel, &tour), remote.as_ref()) {
+                    fetch_target(rm, &t, &memorial.tx);
+                }
+            }
+            Reply::Refused(key, why) => {
+                memorial.in_flight = false;
+                warn!("the server refused a memorial item: {why}");
+                memorial.notice = Some(why);
+                if let Err(e) = memorial.queue.remove(&key) {
+                    error!("{e}");
+                }
+            }
+            Reply::Unreachable(why) => {
+                memorial.in_flight = false;
+                if !memorial.offline {
+                    warn!("the memorial server cannot be reached ({why}); offerings and messages wait on disk");
+                }
+                memorial.offline = true;
+                memorial.retry_in = 3.0;
+            }
+            Reply::Counts(t, v) => {
+                memorial.counts.insert(t, v);
+            }
+            Reply::Messages(t, list) => {
+                memorial.messages.insert(t, list);
+            }
+        }
+    }
+}
+
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+fn show(
+    mut commands: Commands,
+    time: Res<Time>,
+    panel: Res<Panel>,
+    tour: Res<TourData>,
+    settings: Res<Settings>,
+    remote: Option<Res<Remote>>,
+    mut memorial: ResMut<Memorial>,
+    mut section: Query<&mut Node, With<Section>>,
+    mut texts: ParamSet<(
+        Query<&mut Text, With<CountsText>>,
+        Query<&mut Text, With<StatusText>>,
+        Query<(&mut Text, &mut TextColor), With<FlashText>>,
+        Query<(&mut Text, &FieldText)>,
+        Query<&mut Text, With<SendLabel>>,
+        Query<(&mut Text, &OfferLabel)>,
+    )>,
+    list: Query<Entity, With<MessagesList>>,
+    mut shown_messages: Local<Option<(Target, usize)>>,
+) {
+    let target = open_target(&panel, &tour);
+    for mut n in &mut section {
+        let d = if target.is_some() { Display::Flex } else { Display::None };
+        if n.display != d {
+            n.display = d;
+        }
+    }
+    let Some(target) = target else { return };
+    let zh = settings.lang == Lang::Zh;
+    let c = memorial.counts.get(&target).cloned().unwrap_or(Value::Null);
+    let n = |k: &str| c[k].as_i64().unwrap_or(0);
+    let waiting = memorial.waiting(&target);
+    let counts = if zh {
+        format!("献花 {} · 点烛 {} · 鞠躬 {}", n("flower"), n("candle"), n("bow"))
+    } else {
+        format!("Flowers {} · candles {} · bows {}", n("flower"), n("candle"), n("bow"))
+    };
+    for mut t in &mut texts.p0() {
+        t.0 = counts.clone();
+    }
+    let status = match (remote.is_some(), memorial.offline, waiting, zh) {
+        (false, _, w, true) => format!("未连接服务器：{w} 项保存在本机，连接后发送"),
+        (false, _, w, false) => format!("No server: {w} kept on this device until one is given"),
+        (true, true, w, true) => format!("服务器暂时无法连接：{w} 项稍后自动发送"),
+        (true, true, w, false) => format!("The server cannot be reached: {w} will be sent later"),
+        (true, false, 0, _) => memorial.notice.clone().unwrap_or_default(),
+        (true, false, w, true) => format!("正在发送 {w} 项……"),
+        (true, false, w, false) => format!("Sending {w}…"),
+    };
+    for mut t in &mut texts.p1() {
+        t.0 = status.clone();
+    }
+    memorial.flash = (memorial.flash - time.delta_secs()).max(0.0);
+    for (mut t, mut color) in &mut texts.p2() {
+        t.0 = if memorial.flash > 0.0 { "+1 ✿".into() } else { String::new() };
+        color.0 = Color::srgba(0.96, 0.84, 0.48, memorial.flash.min(1.0));
+    }
+    let editing = memorial.editing;
+    let (name, text) = (memorial.name.clone(), memorial.text.clone());
+    for (mut t, f) in &mut texts.p3() {
+        let (value, hint) = match f.0 {
+            Field::Name => (&name, if zh { "署名（可不填）" } else { "Your name (optional)" }),
+            Field::Text => (
+                &text,
+                if zh {
+                    "寄语，最多300字，审核后显示"
+                } else {
+                    "A message (up to 300 characters), shown after review"
+                },
+            ),
+        };
+        let caret = if editing == Some(f.0) { "|" } else { "" };
+        t.0 = if value.is_empty() && caret.is_empty() { hint.to_string() } else { format!("{value}{caret}") };
+    }
+    for mut t in &mut texts.p4() {
+        t.0 = if zh { "留言".into() } else { "Leave the message".into() };
+    }
+    for (mut t, l) in &mut texts.p5() {
+        let want = match (l.0, zh) {
+            ("flower", true) => "献花",
+            ("candle", true) => "点烛",
+            ("bow", true) => "鞠躬",
+            ("flower", false) => "Lay a flower",
+            ("candle", false) => "Light a candle",
+            _ => "Bow",
+        };
+        if t.0 != want {
+            t.0 = want.to_string();
+        }
+    }
+    let messages = memorial.messages.get(&target).cloned().unwrap_or_default();
+    if shown_messages.as_ref() != Some(&(target.clone(), messages.len())) {
+        *shown_messages = Some((target, messages.len()));
+        for e in &list {
+            commands.entity(e).despawn_children();
+            commands.entity(e).with_children(|p| {
+                for (name, text) in &messages {
+                    p.spawn(label(format!("{name}：{text}"), 14.0, Color::srgb(0.9, 0.9, 0.88)));
+                }
+            });
+        }
+    }
+}
+
+/// Where the queue lives: beside the server's cache, or a local folder without a server.
+pub fn queue_file(remote: Option<&Remote>) -> PathBuf {
+    let base = remote.map_or_else(|| "local".to_string(), |r| r.base.clone());
+    super::net::cache_dir(&base).join("memorial-queue.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_survives_a_restart_and_keeps_its_order() {
+        let file = std::env::temp_dir().join(format!("cloudhall-queue-{}.json", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let mut q = Queue::load(file.clone());
+        assert!(q.items.is_empty());
+        let a = Pending {
+            key: "k1".into(),
+            action: Action::Offering { target: Target::Site("alpha".into()), kind: "flower".into() },
+        };
+        let b = Pending {
+            key: "k2".into(),
+            action: Action::Message {
+                target: Target::Person("hero".into()), name: "李".into(), text: "致敬".into()
+            },
+        };
+        q.push(a.clone()).expect("save");
+        q.push(b.clone()).expect("save");
+        let again = Queue::load(file.clone());
+        assert_eq!(again.items, vec![a, b.clone()], "what was pushed is on disk, in order");
+        q.remove("k1").expect("save");
+        assert_eq!(Queue::load(file.clone()).items, vec![b]);
+        let _ = std::fs::remove_file(&file);
+        assert_ne!(new_key(), new_key());
+    }
+
+    #[test]
+    fn targets_are_written_as_the_api_wants() {
+        assert_eq!(serde_json::to_value(Target::Site("a".into())).expect("json"), json!({"site": "a"}));
+        assert_eq!(Target::Person("x".into()).query(), "person=x");
+    }
+}
