@@ -125,6 +125,18 @@ fn online_viewer_downloads_records_visits_and_queues_offerings_while_offline() {
     let counts = get_json(&format!("{base}/api/v1/memorial/counts?person=hero"));
     assert_eq!(counts["counts"]["flower"], 1, "{counts}");
     assert!(!std::fs::read_to_string(&queue_file).expect("queue").contains("flower"), "and it left the queue on disk");
+
+    // Another visitor lays a flower elsewhere: the open memorial shows the count rise.
+    let other = serde_json::json!({"target": {"person": "hero"}, "kind": "flower", "client_id": "someone-else", "idempotency_key": "elsewhere-1"});
+    ureq::post(&format!("{base}/api/v1/memorial/offerings")).send_json(other).expect("offering");
+    let started = std::time::Instant::now();
+    let target = cloudhall::viewer::memorial::Target::Person("hero".into());
+    let shown = |app: &App| app.world().resource::<Memorial>().counts.get(&target).and_then(|c| c["flower"].as_i64());
+    while shown(&app) != Some(2) && started.elapsed().as_secs() < 10 {
+        pump(&mut app);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(shown(&app), Some(2), "the live count follows the server");
     let _ = stop.send(());
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -109,6 +109,8 @@ struct CardThumb;
 enum MapAction {
     Close,
     Enter,
+    /// Go to the site's memorial and open it.
+    Honour,
     Select(String),
     CloseCard,
 }
@@ -356,6 +358,21 @@ fn build_map(
                     });
                     row.spawn((
                         Button,
+                        MapAction::Honour,
+                        HonourButton,
+                        Node {
+                            padding: UiRect::axes(Val::Px(16.0), Val::Px(8.0)),
+                            margin: UiRect::right(Val::Px(8.0)),
+                            border_radius: BorderRadius::all(Val::Px(6.0)),
+                            ..default()
+                        },
+                        BackgroundColor(Color::srgb(0.35, 0.08, 0.08)),
+                    ))
+                    .with_children(|b| {
+                        b.spawn((label("", 16.0, Color::WHITE), LocalText(Bilingual::new("祭奠", "Honour"))));
+                    });
+                    row.spawn((
+                        Button,
                         MapAction::CloseCard,
                         Node {
                             padding: UiRect::axes(Val::Px(16.0), Val::Px(8.0)),
@@ -374,6 +391,19 @@ fn build_map(
 
 #[derive(Component)]
 struct SearchBox;
+
+#[derive(Component)]
+struct HonourButton;
+
+/// The first Memorial hotspot of a site: (scene, index).
+pub fn memorial_of(site: &crate::tour::Site) -> Option<(String, usize)> {
+    site.scenes.iter().find_map(|sc| {
+        sc.hotspots
+            .iter()
+            .position(|h| matches!(h.kind, crate::tour::HotspotKind::Memorial(_)))
+            .map(|i| (sc.id.clone(), i))
+    })
+}
 
 fn toggle(
     keys: Option<Res<ButtonInput<KeyCode>>>,
@@ -494,6 +524,7 @@ fn pins_and_legend(
     actions: Query<(&Interaction, &MapAction), Changed<Interaction>>,
     tour: Res<TourData>,
     mut state: ResMut<MapState>,
+    mut panel: ResMut<super::ui::Panel>,
     mut go: MessageWriter<GoTo>,
 ) {
     for (i, pin) in &pins {
@@ -525,6 +556,16 @@ fn pins_and_legend(
                 state.query.clear();
                 if let (Some(s), Some(v)) = (tour.0.site(id), state.view.as_mut()) {
                     v.center = geo::project(s.location.lat, s.location.lon);
+                }
+            }
+            MapAction::Honour => {
+                if let Some(site) = state.selected.clone().and_then(|id| tour.0.site(&id).cloned())
+                    && let Some((scene, index)) = memorial_of(&site)
+                {
+                    go.write(GoTo { site: site.id.clone(), scene: scene.clone(), view: None });
+                    *panel = super::ui::Panel::Hotspot { site: site.id.clone(), scene, index };
+                    state.open = false;
+                    state.selected = None;
                 }
             }
             MapAction::CloseCard => state.selected = None,
@@ -619,7 +660,8 @@ fn card(
     tour: Res<TourData>,
     visited: Res<Visited>,
     assets: Res<AssetServer>,
-    mut card: Query<&mut Node, With<Card>>,
+    mut card: Query<&mut Node, (With<Card>, Without<HonourButton>)>,
+    mut honour: Query<&mut Node, (With<HonourButton>, Without<Card>)>,
     body: Query<Entity, With<CardBody>>,
     mut thumb: Query<&mut ImageNode, With<CardThumb>>,
 ) {
@@ -629,6 +671,9 @@ fn card(
     let site = state.selected.as_ref().and_then(|id| tour.0.site(id));
     for mut n in &mut card {
         n.display = if site.is_some() { Display::Flex } else { Display::None };
+    }
+    for mut n in &mut honour {
+        n.display = if site.and_then(memorial_of).is_some() { Display::Flex } else { Display::None };
     }
     let Some(site) = site else { return };
     let lang = settings.lang;

@@ -174,7 +174,22 @@ pub struct MemorialPlugin {
 
 impl Plugin for MemorialPlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(Memorial::new(self.queue_file.clone()))
+        let mut memorial = Memorial::new(self.queue_file.clone());
+        // What was kept on this device without a server goes out with this one.
+        let local = queue_file(None);
+        if local != self.queue_file {
+            let mut waiting = Queue::load(local);
+            if !waiting.items.is_empty() {
+                let moved: Vec<Pending> = std::mem::take(&mut waiting.items);
+                let n = moved.len();
+                let saved = moved.into_iter().try_for_each(|p| memorial.queue.push(p));
+                match saved.and_then(|_| waiting.save()) {
+                    Ok(()) => info!("{n} offerings and messages kept on this device will be sent to the server"),
+                    Err(e) => error!("could not move the local memorial queue: {e}"),
+                }
+            }
+        }
+        app.insert_resource(memorial)
             .add_systems(Startup, build_section)
             .add_systems(Update, (refresh_on_open, buttons, typing, send, receive, show).chain());
     }
@@ -343,10 +358,23 @@ fn fetch_target(remote: &Remote, target: &Target, tx: &Sender<Reply>) {
     let _ = (remote, target, tx);
 }
 
-fn refresh_on_open(panel: Res<Panel>, tour: Res<TourData>, remote: Option<Res<Remote>>, memorial: Res<Memorial>) {
-    if !panel.is_changed() {
+/// Seconds between refreshes of the counts and messages while a memorial is open, so offerings
+/// made by other visitors show up.
+const REFRESH_EVERY: f32 = 3.0;
+
+fn refresh_on_open(
+    time: Res<Time>,
+    panel: Res<Panel>,
+    tour: Res<TourData>,
+    remote: Option<Res<Remote>>,
+    memorial: Res<Memorial>,
+    mut since: Local<f32>,
+) {
+    *since += time.delta_secs();
+    if !panel.is_changed() && *since < REFRESH_EVERY {
         return;
     }
+    *since = 0.0;
     if let (Some(t), Some(r)) = (open_target(&panel, &tour), remote) {
         fetch_target(&r, &t, &memorial.tx);
     }
