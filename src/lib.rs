@@ -4,6 +4,7 @@
 //! - [`pano`]: panorama geometry and images (angles, projection, cube faces, view limits).
 //! - `viewer` (feature `viewer`): the Bevy viewer, one plugin per capability.
 
+pub mod api;
 pub mod map;
 pub mod narration;
 pub mod pano;

@@ -277,8 +277,7 @@ mod tests {
     fn site() -> Site {
         let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/good/alpha.ron"))
             .expect("fixture");
-        let opts = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-        opts.from_str(&src).expect("parses")
+        crate::tour::load::parse_str(std::path::Path::new("alpha.ron"), &src).expect("parses")
     }
 
     #[test]

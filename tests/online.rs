@@ -97,7 +97,7 @@ fn online_viewer_downloads_records_visits_and_queues_offerings_while_offline() {
     let flower = {
         let mut q = app.world_mut().query::<(Entity, &MemorialButton)>();
         q.iter(app.world())
-            .find(|(_, b)| **b == MemorialButton::Offer("flower"))
+            .find(|(_, b)| **b == MemorialButton::Offer(cloudhall::api::OfferingKind::Flower))
             .map(|(e, _)| e)
             .expect("the flower button")
     };

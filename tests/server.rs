@@ -79,6 +79,16 @@ impl Api {
         (status, headers, body)
     }
 
+    /// A GET with one request header.
+    async fn get_with(
+        &self,
+        uri: &str,
+        name: header::HeaderName,
+        value: impl AsRef<str>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        self.call(Request::get(uri).header(name, value.as_ref()).body(Body::empty()).expect("req")).await
+    }
+
     async fn get(&self, uri: &str) -> (StatusCode, Value) {
         let (s, _, b) = self.call(Request::get(uri).body(Body::empty()).expect("req")).await;
         (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
@@ -104,9 +114,7 @@ async fn tour_json_with_etag_and_health(api: Api) {
     let v: Value = serde_json::from_slice(&b).expect("json");
     assert_eq!(v["sites"][0]["id"], "alpha");
     let etag = h.get(header::ETAG).expect("etag").to_str().expect("ascii").to_string();
-    let (s, _, b) = api
-        .call(Request::get("/api/v1/tour").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).expect("req"))
-        .await;
+    let (s, _, b) = api.get_with("/api/v1/tour", header::IF_NONE_MATCH, &etag).await;
     assert_eq!(s, StatusCode::NOT_MODIFIED);
     assert!(b.is_empty());
     assert_eq!(api.get("/health").await, (StatusCode::OK, json!({"status": "ok"})));
@@ -120,34 +128,13 @@ async fn assets_with_etag_range_and_no_way_out(api: Api) {
     assert_eq!(h[header::CONTENT_TYPE], "image/png");
     assert!(h[header::CACHE_CONTROL].to_str().expect("ascii").contains("max-age"));
     let etag = h[header::ETAG].to_str().expect("ascii").to_string();
-    let (s, _, _) = api
-        .call(
-            Request::get("/assets/test-pano.png")
-                .header(header::IF_NONE_MATCH, &etag)
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
+    let (s, _, _) = api.get_with("/assets/test-pano.png", header::IF_NONE_MATCH, &etag).await;
     assert_eq!(s, StatusCode::NOT_MODIFIED);
-    let (s, h, b) = api
-        .call(
-            Request::get("/assets/test-pano.png")
-                .header(header::RANGE, "bytes=10-19")
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
+    let (s, h, b) = api.get_with("/assets/test-pano.png", header::RANGE, "bytes=10-19").await;
     assert_eq!(s, StatusCode::PARTIAL_CONTENT);
     assert_eq!(b, &file[10..20]);
     assert_eq!(h[header::CONTENT_RANGE], format!("bytes 10-19/{}", file.len()));
-    let (s, _, _) = api
-        .call(
-            Request::get("/assets/test-pano.png")
-                .header(header::RANGE, "bytes=999999-")
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
+    let (s, _, _) = api.get_with("/assets/test-pano.png", header::RANGE, "bytes=999999-").await;
     assert_eq!(s, StatusCode::RANGE_NOT_SATISFIABLE);
     for bad in ["/assets/../good/alpha.ron", "/assets/%2e%2e/good/alpha.ron", "/assets/missing.png"] {
         let (s, _, _) = api.call(Request::get(bad).body(Body::empty()).expect("req")).await;
@@ -227,23 +214,9 @@ async fn messages_appear_only_after_approval_and_moderation_needs_the_token(api:
 
     let (s, _, _) = api.call(Request::get("/api/v1/memorial/pending").body(Body::empty()).expect("req")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _, _) = api
-        .call(
-            Request::get("/api/v1/memorial/pending")
-                .header(header::AUTHORIZATION, "Bearer wrong")
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
+    let (s, _, _) = api.get_with("/api/v1/memorial/pending", header::AUTHORIZATION, "Bearer wrong").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _, b) = api
-        .call(
-            Request::get("/api/v1/memorial/pending")
-                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
+    let (s, _, b) = api.get_with("/api/v1/memorial/pending", header::AUTHORIZATION, format!("Bearer {TOKEN}")).await;
     assert_eq!(s, StatusCode::OK);
     let pending: Value = serde_json::from_slice(&b).expect("json");
     assert_eq!(pending["messages"].as_array().map(Vec::len), Some(1));
@@ -259,14 +232,7 @@ async fn messages_appear_only_after_approval_and_moderation_needs_the_token(api:
     let (_, _) = api.post("/api/v1/memorial/messages", msg("b", "缅怀先烈")).await;
     let (s, _) = api.post_raw("/api/v1/memorial/messages/9999/reject", String::new(), Some(TOKEN)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, _, b) = api
-        .call(
-            Request::get("/api/v1/memorial/pending")
-                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
+    let (_, _, b) = api.get_with("/api/v1/memorial/pending", header::AUTHORIZATION, format!("Bearer {TOKEN}")).await;
     let pending: Value = serde_json::from_slice(&b).expect("json");
     let id2 = pending["messages"][0]["id"].as_i64().expect("id");
     let (s, _) = api.post_raw(&format!("/api/v1/memorial/messages/{id2}/reject"), String::new(), Some(TOKEN)).await;

@@ -13,48 +13,7 @@ use sqlx::{Any, AnyPool};
 
 type AnyPoolOptions = sqlx::pool::PoolOptions<Any>;
 
-/// Who an offering or message is for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
-pub enum Target {
-    Site(String),
-    Person(String),
-}
-
-impl Target {
-    fn kind(&self) -> &'static str {
-        match self {
-            Target::Site(_) => "site",
-            Target::Person(_) => "person",
-        }
-    }
-
-    fn id(&self) -> &str {
-        match self {
-            Target::Site(id) | Target::Person(id) => id,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OfferingKind {
-    Flower,
-    Candle,
-    Bow,
-}
-
-impl OfferingKind {
-    pub const ALL: [OfferingKind; 3] = [OfferingKind::Flower, OfferingKind::Candle, OfferingKind::Bow];
-
-    fn as_str(self) -> &'static str {
-        match self {
-            OfferingKind::Flower => "flower",
-            OfferingKind::Candle => "candle",
-            OfferingKind::Bow => "bow",
-        }
-    }
-}
+pub use crate::api::{OfferingKind, Target};
 
 /// Counts of each kind of offering for one target.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -5,9 +5,8 @@ use bevy::prelude::*;
 
 use super::look::{Look, LookSystems, PointerState, ViewportSize};
 use super::nav::{Current, GoTo, SceneEntered};
-use super::ui::{LocalText, Panel, label};
+use super::ui::{LocalText, Panel, label, update};
 use super::{Settings, TourData};
-use crate::pano::ViewState;
 use crate::tour::{Hotspot, HotspotKind};
 
 pub struct HotspotsPlugin;
@@ -181,21 +180,27 @@ fn place_markers(
     mut tips: Query<&mut Node, (With<MarkerTooltip>, Without<HotspotMarker>)>,
 ) {
     for (mut m, mut node, mut border, children) in &mut markers {
-        m.screen = look.view.project(&vp.0, m.yaw, m.pitch).map(|(x, y)| Vec2::new(x, y));
+        let screen = look.view.project(&vp.0, m.yaw, m.pitch).map(|(x, y)| Vec2::new(x, y));
+        if m.screen != screen {
+            m.screen = screen;
+        }
         match m.screen {
             Some(p) => {
-                node.display = Display::Flex;
-                node.left = Val::Px(p.x - MARKER_SIZE / 2.0);
-                node.top = Val::Px(p.y - MARKER_SIZE / 2.0);
+                update(&mut node, |n| &mut n.display, Display::Flex);
+                update(&mut node, |n| &mut n.left, Val::Px(p.x - MARKER_SIZE / 2.0));
+                update(&mut node, |n| &mut n.top, Val::Px(p.y - MARKER_SIZE / 2.0));
             }
-            None => node.display = Display::None,
+            None => update(&mut node, |n| &mut n.display, Display::None),
         }
         let lit = focus.focused == Some(m.index) || focus.hovered == Some(m.index);
-        *border =
-            BorderColor::all(if focus.focused == Some(m.index) { Color::srgb(1.0, 0.85, 0.2) } else { Color::WHITE });
+        border.set_if_neq(BorderColor::all(if focus.focused == Some(m.index) {
+            Color::srgb(1.0, 0.85, 0.2)
+        } else {
+            Color::WHITE
+        }));
         for child in children.iter() {
             if let Ok(mut tip) = tips.get_mut(child) {
-                tip.display = if lit { Display::Flex } else { Display::None };
+                update(&mut tip, |n| &mut n.display, if lit { Display::Flex } else { Display::None });
             }
         }
     }
@@ -228,11 +233,12 @@ fn keyboard(
     tour: Res<TourData>,
     current: Res<Current>,
     panel: Res<Panel>,
+    typing: Res<super::ui::Typing>,
     mut focus: ResMut<HotspotFocus>,
     mut look: ResMut<Look>,
     mut activate: MessageWriter<Activate>,
 ) {
-    let Some(keys) = keys else { return };
+    let Some(keys) = keys.filter(|_| !typing.0) else { return };
     let Some(scene) = current.scene(&tour) else { return };
     let n = scene.hotspots.len();
     if n == 0 || panel.is_open() {
@@ -249,7 +255,7 @@ fn keyboard(
         focus.focused = Some(next);
         // Turn toward it, so keyboard visitors see what they have chosen.
         let h = &scene.hotspots[next];
-        look.target = Some(ViewState { yaw: h.yaw as f32, pitch: h.pitch as f32, hfov: look.view.hfov });
+        look.turn_to(h.yaw, h.pitch);
     }
     if keys.any_just_pressed([KeyCode::Enter, KeyCode::NumpadEnter])
         && let Some(i) = focus.focused

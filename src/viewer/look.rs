@@ -62,6 +62,11 @@ impl Default for Look {
 }
 
 impl Look {
+    /// Turn smoothly toward scene angles, keeping the zoom.
+    pub fn turn_to(&mut self, yaw: f64, pitch: f64) {
+        self.target = Some(ViewState { yaw: yaw as f32, pitch: pitch as f32, hfov: self.view.hfov });
+    }
+
     /// Jump to a view (entering a scene), clamped to the limits, with no motion left over.
     pub fn set(&mut self, view: ViewState, limits: Limits) {
         self.limits = limits;
@@ -210,6 +215,7 @@ fn wheel_and_keys(
     scroll: Option<Res<AccumulatedMouseScroll>>,
     keys: Option<Res<ButtonInput<KeyCode>>>,
     pointer: Res<PointerState>,
+    typing: Option<Res<super::ui::Typing>>,
     mut look: ResMut<Look>,
     mut auto: ResMut<Autorotate>,
     mut input: MessageWriter<VisitorInput>,
@@ -228,7 +234,8 @@ fn wheel_and_keys(
         auto.idle = 0.0;
         input.write(VisitorInput);
     }
-    let Some(keys) = keys else { return };
+    // Keys typed into a text box are not shortcuts.
+    let Some(keys) = keys.filter(|_| !typing.is_some_and(|t| t.0)) else { return };
     if keys.just_pressed(KeyCode::KeyR) {
         auto.enabled = !auto.enabled;
         info!("autorotation {}", if auto.enabled { "on" } else { "off" });

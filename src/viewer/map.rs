@@ -13,7 +13,7 @@ use bevy::ui::FocusPolicy;
 use super::look::{Look, ViewportSize};
 use super::narration::NarrationSystems;
 use super::nav::{Current, GoTo, SceneEntered};
-use super::ui::{LocalText, Typing, UiAction, label};
+use super::ui::{LocalText, Typing, UiAction, label, update};
 use super::{Settings, TourData};
 use crate::map::{self as geo, MapView};
 use crate::tour::{Lang, Text as Bilingual};
@@ -473,7 +473,10 @@ fn pan_zoom(
             None => fresh,
         });
     }
-    let Some(view) = state.view.as_mut() else { return };
+    // Work on a copy: the state only changes (and the map is only laid out again) when it moves.
+    let Some(mut view) = state.view else { return };
+    let before = view;
+    let view = &mut view;
     let over_map = root.iter().any(|i| *i == Interaction::Pressed);
     if over_map && mouse.as_ref().is_some_and(|m| m.pressed(MouseButton::Left)) {
         if let Some(m) = &motion {
@@ -514,6 +517,9 @@ fn pan_zoom(
             }
             [] => *pinch = None,
         }
+    }
+    if *view != before {
+        state.view = Some(*view);
     }
 }
 
@@ -726,6 +732,9 @@ fn layout(
     mut labels: Query<(&PinLabel, &mut Node), Without<Pin>>,
     mut marks: Query<(&PinMark, &mut Text)>,
 ) {
+    if !(state.is_changed() || visited.is_changed() || settings.is_changed()) {
+        return;
+    }
     let Some(v) = state.view else { return };
     if let (Some(b), Ok(mut n)) = (&state.base, base.single_mut()) {
         let (x, y) = v.world_to_screen(b.origin);
@@ -901,9 +910,13 @@ fn minimap(
     let plan_data = site.and_then(|s| s.floor_plan.as_ref());
     let (w, h) = if mini.large { (480.0, 360.0) } else { (240.0, 180.0) };
     for (e, mut image, mut node, _children) in &mut plan {
-        node.display = if plan_data.is_some() && !mini.hidden { Display::Flex } else { Display::None };
-        node.width = Val::Px(w);
-        node.height = Val::Px(h);
+        update(
+            &mut node,
+            |n| &mut n.display,
+            if plan_data.is_some() && !mini.hidden { Display::Flex } else { Display::None },
+        );
+        update(&mut node, |n| &mut n.width, Val::Px(w));
+        update(&mut node, |n| &mut n.height, Val::Px(h));
         if rebuilt || mini.is_changed() {
             for d in &dots {
                 commands.entity(d).despawn();
@@ -943,8 +956,8 @@ fn minimap(
     // The radar sits on the current scene's dot.
     if let Some(pos) = site.and_then(|s| s.plan_position(&current.scene)) {
         for mut n in &mut radar {
-            n.left = Val::Px((pos.x * w as f64) as f32 - 45.0);
-            n.top = Val::Px((pos.y * h as f64) as f32 - 45.0);
+            update(&mut n, |n| &mut n.left, Val::Px((pos.x * w as f64) as f32 - 45.0));
+            update(&mut n, |n| &mut n.top, Val::Px((pos.y * h as f64) as f32 - 45.0));
         }
     }
 }

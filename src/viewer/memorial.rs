@@ -19,36 +19,13 @@ use super::ui::{Panel, Typing, label};
 use super::{Settings, TourData};
 use crate::tour::{HotspotKind, Lang, MemorialTarget};
 
-/// Who an offering or message is for, as the server's API writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Target {
-    Site(String),
-    Person(String),
-}
-
-impl Target {
-    fn query(&self) -> String {
-        match self {
-            Target::Site(id) => format!("site={id}"),
-            Target::Person(id) => format!("person={id}"),
-        }
-    }
-}
+pub use crate::api::{OfferingKind, Target};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Action {
-    /// `kind`: flower, candle or bow.
-    Offering {
-        target: Target,
-        kind: String,
-    },
-    Message {
-        target: Target,
-        name: String,
-        text: String,
-    },
+    Offering { target: Target, kind: OfferingKind },
+    Message { target: Target, name: String, text: String },
 }
 
 /// One thing the visitor did, waiting to reach the server.
@@ -219,7 +196,7 @@ struct MessagesList;
 /// The memorial's buttons.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemorialButton {
-    Offer(&'static str),
+    Offer(OfferingKind),
     Send,
 }
 
@@ -262,7 +239,7 @@ fn build_section(mut commands: Commands) {
         .with_children(|s| {
             s.spawn(Node { flex_direction: FlexDirection::Row, align_items: AlignItems::Center, ..default() })
                 .with_children(|row| {
-                    for (kind, zh) in [("flower", "献花"), ("candle", "点烛"), ("bow", "鞠躬")] {
+                    for kind in OfferingKind::ALL {
                         row.spawn((
                             Button,
                             MemorialButton::Offer(kind),
@@ -275,7 +252,7 @@ fn build_section(mut commands: Commands) {
                             BackgroundColor(Color::srgb(0.55, 0.1, 0.1)),
                         ))
                         .with_children(|b| {
-                            b.spawn((label(zh, 18.0, Color::WHITE), OfferLabel(kind)));
+                            b.spawn((label(offer_label(kind, Lang::Zh), 18.0, Color::WHITE), OfferLabel(kind)));
                         });
                     }
                     row.spawn((FlashText, label("", 22.0, Color::srgb(0.96, 0.84, 0.48))));
@@ -320,7 +297,19 @@ fn build_section(mut commands: Commands) {
 }
 
 #[derive(Component)]
-struct OfferLabel(&'static str);
+struct OfferLabel(OfferingKind);
+
+/// What an offering button says.
+fn offer_label(kind: OfferingKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (OfferingKind::Flower, Lang::Zh) => "献花",
+        (OfferingKind::Candle, Lang::Zh) => "点烛",
+        (OfferingKind::Bow, Lang::Zh) => "鞠躬",
+        (OfferingKind::Flower, Lang::En) => "Lay a flower",
+        (OfferingKind::Candle, Lang::En) => "Light a candle",
+        (OfferingKind::Bow, Lang::En) => "Bow",
+    }
+}
 #[derive(Component)]
 struct FieldText(Field);
 #[derive(Component)]
@@ -403,7 +392,7 @@ fn buttons(
             continue;
         }
         let action = match b {
-            MemorialButton::Offer(kind) => Action::Offering { target: target.clone(), kind: kind.to_string() },
+            MemorialButton::Offer(kind) => Action::Offering { target: target.clone(), kind: *kind },
             MemorialButton::Send => {
                 let text = memorial.text.trim().to_string();
                 if text.is_empty() {
@@ -607,7 +596,7 @@ fn show(
         format!("Flowers {} · candles {} · bows {}", n("flower"), n("candle"), n("bow"))
     };
     for mut t in &mut texts.p0() {
-        t.0 = counts.clone();
+        t.set_if_neq(Text(counts.clone()));
     }
     let status = match (remote.is_some(), memorial.offline, waiting, zh) {
         (false, _, w, true) => format!("未连接服务器：{w} 项保存在本机，连接后发送"),
@@ -619,12 +608,15 @@ fn show(
         (true, false, w, false) => format!("Sending {w}…"),
     };
     for mut t in &mut texts.p1() {
-        t.0 = status.clone();
+        t.set_if_neq(Text(status.clone()));
     }
-    memorial.flash = (memorial.flash - time.delta_secs()).max(0.0);
+    if memorial.flash > 0.0 {
+        memorial.flash = (memorial.flash - time.delta_secs()).max(0.0);
+    }
+    let flash = memorial.flash;
     for (mut t, mut color) in &mut texts.p2() {
-        t.0 = if memorial.flash > 0.0 { "+1 ✿".into() } else { String::new() };
-        color.0 = Color::srgba(0.96, 0.84, 0.48, memorial.flash.min(1.0));
+        t.set_if_neq(Text(if flash > 0.0 { "+1 ✿".into() } else { String::new() }));
+        color.set_if_neq(TextColor(Color::srgba(0.96, 0.84, 0.48, flash.min(1.0))));
     }
     let editing = memorial.editing;
     let (name, text) = (memorial.name.clone(), memorial.text.clone());
@@ -641,23 +633,17 @@ fn show(
             ),
         };
         let caret = if editing == Some(f.0) { "|" } else { "" };
-        t.0 = if value.is_empty() && caret.is_empty() { hint.to_string() } else { format!("{value}{caret}") };
+        t.set_if_neq(Text(if value.is_empty() && caret.is_empty() {
+            hint.to_string()
+        } else {
+            format!("{value}{caret}")
+        }));
     }
     for mut t in &mut texts.p4() {
-        t.0 = if zh { "留言".into() } else { "Leave the message".into() };
+        t.set_if_neq(Text(if zh { "留言".into() } else { "Leave the message".into() }));
     }
     for (mut t, l) in &mut texts.p5() {
-        let want = match (l.0, zh) {
-            ("flower", true) => "献花",
-            ("candle", true) => "点烛",
-            ("bow", true) => "鞠躬",
-            ("flower", false) => "Lay a flower",
-            ("candle", false) => "Light a candle",
-            _ => "Bow",
-        };
-        if t.0 != want {
-            t.0 = want.to_string();
-        }
+        t.set_if_neq(Text(offer_label(l.0, settings.lang).to_string()));
     }
     let messages = memorial.messages.get(&target).cloned().unwrap_or_default();
     if shown_messages.as_ref() != Some(&(target.clone(), messages.len())) {
@@ -691,7 +677,7 @@ mod tests {
         assert!(q.items.is_empty());
         let a = Pending {
             key: "k1".into(),
-            action: Action::Offering { target: Target::Site("alpha".into()), kind: "flower".into() },
+            action: Action::Offering { target: Target::Site("alpha".into()), kind: OfferingKind::Flower },
         };
         let b = Pending {
             key: "k2".into(),
@@ -707,11 +693,5 @@ mod tests {
         assert_eq!(Queue::load(file.clone()).items, vec![b]);
         let _ = std::fs::remove_file(&file);
         assert_ne!(new_key(), new_key());
-    }
-
-    #[test]
-    fn targets_are_written_as_the_api_wants() {
-        assert_eq!(serde_json::to_value(Target::Site("a".into())).expect("json"), json!({"site": "a"}));
-        assert_eq!(Target::Person("x".into()).query(), "person=x");
     }
 }

@@ -12,7 +12,6 @@ use super::look::{Look, VisitorInput};
 use super::nav::{Current, GoTo, SceneEntered};
 use super::ui::Panel;
 use crate::narration::{Clock, Guide, GuideState, GuideStep};
-use crate::pano::ViewState;
 use crate::tour::{AssetCheck, HotspotKind, Narration};
 
 pub struct NarrationPlugin;
@@ -423,7 +422,7 @@ fn guide(
             }
             GuideStep::TurnTo(id) => {
                 if let Some(h) = scene.and_then(|s| s.hotspots.iter().find(|h| h.id == id)) {
-                    look.target = Some(ViewState { yaw: h.yaw as f32, pitch: h.pitch as f32, hfov: look.view.hfov });
+                    look.turn_to(h.yaw, h.pitch);
                 }
             }
             GuideStep::Finished => {

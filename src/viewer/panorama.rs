@@ -185,18 +185,17 @@ fn request_for_scene(
     remote: Option<Res<super::net::Remote>>,
 ) {
     let remote = remote.as_ref().map(|r| r.base.as_str());
-    let wanted = wanted(&tour, &current);
     if entered.read().last().is_some() {
         *status = PanoramaStatus::Loading;
         // The scene's own panorama first, alone, so it is ready as soon as possible...
-        if let Some(own) = wanted.first() {
-            cache.request(own, &tour.0.assets_dir, remote);
+        if let Some(own) = current.scene(&tour).map(|s| s.panorama.clone()) {
+            cache.request(&own, &tour.0.assets_dir, remote);
         }
         return;
     }
     // ...then the neighbours, once it is on screen (or has failed).
     if *status != PanoramaStatus::Loading && cache.is_changed() {
-        for key in wanted.iter().skip(1) {
+        for key in wanted(&tour, &current).iter().skip(1) {
             if cache.get(key).is_none() {
                 cache.request(key, &tour.0.assets_dir, remote);
             }
@@ -205,6 +204,10 @@ fn request_for_scene(
 }
 
 fn finish_loads(mut cache: ResMut<PanoramaCache>, mut images: ResMut<Assets<Image>>) {
+    // Touch the cache only while something is loading: neighbours are requested on its changes.
+    if !cache.entries.values().any(|(e, _)| matches!(e, Entry::Loading(_))) {
+        return;
+    }
     let mut done = false;
     for (key, (entry, _)) in cache.entries.iter_mut() {
         if let Entry::Loading(task) = entry

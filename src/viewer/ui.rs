@@ -138,6 +138,22 @@ pub struct PlacementReadout;
 #[derive(Component)]
 struct AutoLabel;
 
+/// Set one field of a component only when it changes, so nodes that stay put are not laid out
+/// (and texts not shaped) again every frame.
+pub fn update<C, T: PartialEq>(c: &mut Mut<C>, field: impl FnOnce(&mut C) -> &mut T, value: T) {
+    let changed = {
+        let slot = field(c.bypass_change_detection());
+        let differs = *slot != value;
+        if differs {
+            *slot = value;
+        }
+        differs
+    };
+    if changed {
+        c.set_changed();
+    }
+}
+
 /// A line of text in the UI font.
 pub fn label(text: impl Into<String>, size: f32, color: Color) -> impl Bundle {
     (Text::new(text), TextFont { font_size: FontSize::Px(size), ..default() }, TextColor(color))

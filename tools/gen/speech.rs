@@ -140,8 +140,7 @@ fn write_wav(path: &Path, pcm: &[i16]) -> std::io::Result<()> {
 /// redraw images.
 pub fn read_existing(site_file: &Path, scene_id: &str) -> Option<Narration> {
     let src = std::fs::read_to_string(site_file).ok()?;
-    let opts = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let site: cloudhall::tour::Site = opts.from_str(&src).ok()?;
+    let site: cloudhall::tour::Site = cloudhall::tour::load::parse_str(site_file, &src).ok()?;
     let n = site.scene(scene_id)?.narration.clone()?;
     Some(Narration {
         duration: n.duration,
