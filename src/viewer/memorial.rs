@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::net::Remote;
 use super::ui::{Panel, Typing, label};
@@ -80,7 +80,8 @@ pub fn new_key() -> String {
     format!("{nanos:x}-{:x}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
-/// What came back from the network.
+/// What came back from the network (the browser build has no network yet).
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 enum Reply {
     /// The item with this key was stored (or already was).
     Sent(String),
@@ -492,11 +493,11 @@ fn send(time: Res<Time>, remote: Option<Res<Remote>>, mut memorial: ResMut<Memor
             let (path, body) = match &item.action {
                 Action::Offering { target, kind } => (
                     "offerings",
-                    json!({"target": target, "kind": kind, "client_id": client, "idempotency_key": item.key}),
+                    serde_json::json!({"target": target, "kind": kind, "client_id": client, "idempotency_key": item.key}),
                 ),
                 Action::Message { target, name, text } => (
                     "messages",
-                    json!({"target": target, "name": name, "text": text, "client_id": client, "idempotency_key": item.key}),
+                    serde_json::json!({"target": target, "name": name, "text": text, "client_id": client, "idempotency_key": item.key}),
                 ),
             };
             let reply = match ureq::post(&format!("{base}/api/v1/memorial/{path}")).send_json(body) {
