@@ -5,6 +5,7 @@
 //! - `viewer` (feature `viewer`): the Bevy viewer, one plugin per capability.
 
 pub mod api;
+pub mod live;
 pub mod map;
 pub mod narration;
 pub mod pano;

@@ -67,6 +67,16 @@ struct ViewArgs {
     /// Load the tour and its assets from a `cloudhall serve` at this URL (and record visits there).
     #[arg(long, value_name = "URL")]
     server: Option<String>,
+    /// Lead a live guided session on the --server: show its join code, the roster and the
+    /// controls; the class follows where you go and look.
+    #[arg(long, requires = "server", conflicts_with = "join")]
+    guide: bool,
+    /// Join the live guided session with this six-digit code on the --server.
+    #[arg(long, value_name = "CODE", requires = "server", requires = "name")]
+    join: Option<String>,
+    /// Your name on the session's roster (with --join).
+    #[arg(long)]
+    name: Option<String>,
     /// Start on the city map (the default when no --site is given and no screenshot is taken).
     #[arg(long)]
     map: bool,
@@ -105,9 +115,12 @@ struct ServeArgs {
     /// A database URL: sqlite://PATH?mode=rwc, or postgres://user:password@host/db (default: SQLite in DATA/cloudhall.db).
     #[arg(long)]
     database_url: Option<String>,
-    /// Words that memorial messages may not contain, one per line (default: a small built-in list).
+    /// Words that memorial messages and students' names may not contain, one per line (default: a small built-in list).
     #[arg(long)]
     words: Option<PathBuf>,
+    /// Most students in one live guided session.
+    #[arg(long, default_value_t = 200)]
+    max_students: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -162,20 +175,70 @@ fn check(dir: &std::path::Path, format: Format, depth: AssetCheck) -> ExitCode {
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// What --guide or --join asks for: the session (created for --guide), and for a student the
+/// site and scene the class is at.
+#[cfg(feature = "viewer")]
+#[allow(clippy::type_complexity)]
+fn live_join(args: &ViewArgs) -> Result<Option<(cloudhall::live::LiveJoin, Option<(String, String)>)>, String> {
+    use cloudhall::live::{LiveJoin, is_code};
+    use cloudhall::viewer::live::{create_session, session_info};
+    let Some(base) = &args.server else { return Ok(None) };
+    if args.guide {
+        let (code, token) = create_session(base)?;
+        println!("live session {code}: students join with `cloudhall view --server {base} --join {code} --name NAME`");
+        return Ok(Some((LiveJoin::Guide { code, token }, None)));
+    }
+    let Some(code) = &args.join else { return Ok(None) };
+    if !is_code(code) {
+        return Err(format!("`{code}` is not a session code: a code is six digits"));
+    }
+    let name = args.name.clone().unwrap_or_default();
+    let info = session_info(base, code)?;
+    let at = match (info["site"].as_str(), info["scene"].as_str()) {
+        (Some(a), Some(b)) => Some((a.to_string(), b.to_string())),
+        _ => None,
+    };
+    Ok(Some((LiveJoin::Join { code: code.clone(), name }, at)))
+}
+
 #[cfg(feature = "viewer")]
 fn view(args: ViewArgs) -> ExitCode {
     use cloudhall::viewer::{StartView, ViewerOptions, headless, run};
-    let options = ViewerOptions {
+    let live = match live_join(&args) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let in_session = live.is_some();
+    let mut options = ViewerOptions {
         tour_dir: args.tour.clone(),
         site: args.site.clone(),
         scene: args.scene.clone(),
         lang: args.lang,
         view: StartView { yaw: args.yaw, pitch: args.pitch, hfov: args.hfov },
-        autorotate: !args.no_autorotate,
+        autorotate: !args.no_autorotate && !in_session,
         watch: !args.no_watch && args.screenshot.is_none(),
-        map: args.map || (args.site.is_none() && args.scene.is_none() && args.screenshot.is_none() && !args.bench_go),
+        map: args.map
+            || (args.site.is_none()
+                && args.scene.is_none()
+                && args.screenshot.is_none()
+                && !args.bench_go
+                && !in_session),
         server: args.server.clone(),
+        live: None,
     };
+    if let Some((join, at)) = live {
+        // A student starts where the class is.
+        if let Some((site, scene)) = at
+            && options.site.is_none()
+        {
+            options.site = Some(site);
+            options.scene = Some(scene);
+        }
+        options.live = Some(join);
+    }
     if args.bench_go {
         return match headless::bench_go(options, args.width, args.height) {
             Ok(t) => {
@@ -238,6 +301,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         data_dir: args.data,
         database_url: args.database_url,
         words,
+        live: cloudhall::server::live::LiveConfig { max_students: args.max_students, ..Default::default() },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

@@ -5,6 +5,7 @@
 
 pub mod files;
 pub mod guard;
+pub mod live;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -42,6 +43,8 @@ pub struct ServerConfig {
     /// The moderators' bearer token; without one, moderation answers 401.
     pub moderator_token: Option<String>,
     pub words: WordList,
+    /// Limits and timings of live guided sessions.
+    pub live: live::LiveConfig,
 }
 
 /// Shared by every handler.
@@ -51,6 +54,8 @@ pub struct AppState {
     tour_etag: String,
     pub store: Store,
     pub words: WordList,
+    /// Live guided sessions.
+    pub live: Arc<live::Hub>,
     moderator_token: Option<String>,
     limits: Mutex<Limits>,
     metrics: Metrics,
@@ -60,6 +65,7 @@ struct Limits {
     offerings_per_client: RateLimiter,
     messages_per_client: RateLimiter,
     messages_per_address: RateLimiter,
+    sessions_per_address: RateLimiter,
 }
 
 #[derive(Default)]
@@ -74,6 +80,17 @@ struct Metrics {
 
 impl AppState {
     pub async fn new(tour: Tour, store: Store, words: WordList, moderator_token: Option<String>) -> Arc<AppState> {
+        AppState::with_live(tour, store, words, moderator_token, live::LiveConfig::default()).await
+    }
+
+    /// As [`AppState::new`], with live sessions set up by `live`.
+    pub async fn with_live(
+        tour: Tour,
+        store: Store,
+        words: WordList,
+        moderator_token: Option<String>,
+        live: live::LiveConfig,
+    ) -> Arc<AppState> {
         let mut v = crate::tour::json::tour_json(&tour);
         // The font viewers should fetch: the first one in the assets' fonts folder.
         if let Some(font) = first_font(&tour.assets_dir)
@@ -84,10 +101,12 @@ impl AppState {
         let body = serde_json::to_vec(&v).unwrap_or_default();
         let tour_etag = format!("\"{:x}\"", Sha256::digest(&body));
         let minute = std::time::Duration::from_secs(60);
+        let hub = live::Hub::new(store.clone(), words.clone(), live::known(&tour), live);
         Arc::new(AppState {
             tour,
             tour_json: Bytes::from(body),
             tour_etag,
+            live: hub,
             store,
             words,
             moderator_token: moderator_token.filter(|t| !t.trim().is_empty()),
@@ -97,6 +116,8 @@ impl AppState {
                 // Messages: 3 at once, then one every 5 minutes per visitor; 20 per address.
                 messages_per_client: RateLimiter::new(3, minute * 5),
                 messages_per_address: RateLimiter::new(20, minute),
+                // Teachers: 10 sessions at once, then one a minute per address.
+                sessions_per_address: RateLimiter::new(10, minute),
             }),
             metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
         })
@@ -170,6 +191,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/memorial/pending", get(pending))
         .route("/api/v1/memorial/messages/{id}/approve", post(approve))
         .route("/api/v1/memorial/messages/{id}/reject", post(reject))
+        .route("/api/v1/sessions", post(create_session))
+        .route("/api/v1/sessions/{code}", get(session_info))
+        .route("/api/v1/sessions/{code}/ws", get(session_ws))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state)
@@ -500,6 +524,60 @@ async fn reject(
     review(s, headers, id, false).await
 }
 
+/// `POST /api/v1/sessions`: a new live session, its join code and the teacher's token.
+async fn create_session(State(s): State<Arc<AppState>>, ClientAddr(addr): ClientAddr) -> Result<Response, ApiError> {
+    if !s.limits.lock().await.sessions_per_address.allow(&addr, Instant::now()) {
+        return Err(limited("sessions"));
+    }
+    let (code, token) = s.live.create().await.map_err(internal)?;
+    tracing::info!("live {code}: created");
+    let body = json!({
+        "code": code,
+        "teacher_token": token,
+        "ws": format!("/api/v1/sessions/{code}/ws"),
+        "max_students": s.live.cfg.max_students,
+        "teacher_grace_s": s.live.cfg.teacher_grace.as_secs(),
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn live_session(s: &AppState, code: &str) -> Result<Arc<live::Session>, ApiError> {
+    if !crate::live::is_code(code) {
+        return Err(bad(format!("`{code}` is not a session code: a code is six digits")));
+    }
+    s.live.find(code).await.map_err(|e| match e {
+        live::Unavailable::NoSuchCode => ApiError(
+            StatusCode::NOT_FOUND,
+            format!("there is no session with code {code}; check the code on the board"),
+        ),
+        live::Unavailable::Ended => ApiError(StatusCode::GONE, format!("the session {code} has ended")),
+        live::Unavailable::Failed(e) => internal(e),
+    })
+}
+
+/// `GET /api/v1/sessions/{code}`: whether a code can be joined, and what the class is at.
+async fn session_info(
+    State(s): State<Arc<AppState>>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let session = live_session(&s, &code).await?;
+    Ok(Json(session.summary()))
+}
+
+/// `GET /api/v1/sessions/{code}/ws`: the session's WebSocket (docs/protocol.md).
+async fn session_ws(
+    State(s): State<Arc<AppState>>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let session = live_session(&s, &code).await?;
+    let hub = s.live.clone();
+    Ok(ws
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+        .on_upgrade(move |socket| live::run(hub, session, socket)))
+}
+
 /// The moderator token from `CLOUDHALL_MODERATOR_TOKEN`, or the file `moderator-token` in the
 /// data folder.
 pub fn moderator_token(data_dir: &Path) -> Option<String> {
@@ -530,7 +608,9 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
             config.data_dir.display()
         );
     }
-    let state = AppState::new(tour, store.clone(), config.words.clone(), config.moderator_token.clone()).await;
+    let state =
+        AppState::with_live(tour, store.clone(), config.words.clone(), config.moderator_token.clone(), config.live)
+            .await;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -541,8 +621,13 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
         config.addr,
         store::redact(&url)
     );
+    let hub = state.live.clone();
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live connections are told to reconnect rather than waited for.
+            hub.close_all();
+        })
         .await
         .map_err(|e| format!("server error: {e}"))?;
     store.close().await;

@@ -58,6 +58,24 @@ pub struct Store {
     pub backend: &'static str,
     /// Offerings go through one writer that commits them in groups.
     offerings: tokio::sync::mpsc::Sender<OfferingJob>,
+    /// The URL it was opened with (live sessions LISTEN on PostgreSQL through it).
+    pub url: String,
+}
+
+/// A live session as the database keeps it (see [`crate::server::live`]).
+#[derive(Debug, Clone)]
+pub struct LiveRow {
+    pub code: String,
+    pub token_hash: String,
+    /// The class state as JSON.
+    pub state: String,
+    /// Unix seconds of the last change.
+    pub updated_at: i64,
+    /// Unix seconds since when the teacher has been away, if away.
+    pub teacher_left_at: Option<i64>,
+    pub ended: bool,
+    /// (student JSON, resume hash) for each student.
+    pub students: Vec<(String, String)>,
 }
 
 /// An offering waiting for the group commit, and where to say how it went.
@@ -80,6 +98,8 @@ const SQLITE_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'pending', at INTEGER NOT NULL, reviewed_at INTEGER)",
     "CREATE INDEX IF NOT EXISTS messages_by_target ON messages(target_kind, target_id, status)",
     "CREATE TABLE IF NOT EXISTS offering_counts (target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (target_kind, target_id, kind))",
+    "CREATE TABLE IF NOT EXISTS live_sessions (code TEXT PRIMARY KEY, token_hash TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, teacher_left_at INTEGER, ended INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS live_students (code TEXT NOT NULL, id TEXT NOT NULL, resume_hash TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (code, id))",
 ];
 
 const POSTGRES_SCHEMA: &[&str] = &[
@@ -90,6 +110,8 @@ const POSTGRES_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS messages (id BIGSERIAL PRIMARY KEY, target_kind TEXT NOT NULL, target_id TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, client_id TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'pending', at BIGINT NOT NULL, reviewed_at BIGINT)",
     "CREATE INDEX IF NOT EXISTS messages_by_target ON messages(target_kind, target_id, status)",
     "CREATE TABLE IF NOT EXISTS offering_counts (target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (target_kind, target_id, kind))",
+    "CREATE TABLE IF NOT EXISTS live_sessions (code TEXT PRIMARY KEY, token_hash TEXT NOT NULL, state TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, teacher_left_at BIGINT, ended BIGINT NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS live_students (code TEXT NOT NULL, id TEXT NOT NULL, resume_hash TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (code, id))",
 ];
 
 pub fn now_secs() -> i64 {
@@ -162,7 +184,7 @@ impl Store {
         }
         let (tx, rx) = tokio::sync::mpsc::channel(4096);
         tokio::spawn(offering_writer(pool.clone(), rx));
-        Ok(Store { pool, backend, offerings: tx })
+        Ok(Store { pool, backend, offerings: tx, url: url.to_string() })
     }
 
     pub async fn record_visit(&self, site: &str, scene: &str, client_id: &str) -> Result<(), String> {
@@ -321,6 +343,132 @@ impl Store {
             offerings_per_site: pairs(sites),
             offerings_per_person: pairs(people),
         })
+    }
+
+    /// Record a new live session; false when the code is taken (by a session not yet ended).
+    /// A code whose session ended, or has not changed since `stale_before` (unix seconds), is
+    /// taken over.
+    pub async fn live_create(
+        &self,
+        code: &str,
+        token_hash: &str,
+        state: &str,
+        stale_before: i64,
+    ) -> Result<bool, String> {
+        let now = now_secs();
+        sqlx::query("DELETE FROM live_sessions WHERE code = $1 AND (ended = 1 OR updated_at < $2)")
+            .bind(code)
+            .bind(stale_before)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "DELETE FROM live_students WHERE code = $1 AND NOT EXISTS (SELECT 1 FROM live_sessions WHERE code = $1)",
+        )
+        .bind(code)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        let r = sqlx::query(
+            "INSERT INTO live_sessions (code, token_hash, state, created_at, updated_at, ended) VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(code)
+        .bind(token_hash)
+        .bind(state)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// A live session and its roster.
+    pub async fn live_load(&self, code: &str) -> Result<Option<LiveRow>, String> {
+        let Some(row) = sqlx::query(
+            "SELECT code, token_hash, state, updated_at, teacher_left_at, ended FROM live_sessions WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let students = sqlx::query("SELECT data, resume_hash FROM live_students WHERE code = $1 ORDER BY id")
+            .bind(code)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+            .collect();
+        Ok(Some(LiveRow {
+            code: row.get(0),
+            token_hash: row.get(1),
+            state: row.get(2),
+            updated_at: row.get(3),
+            teacher_left_at: row.get(4),
+            ended: row.get::<i64, _>(5) != 0,
+            students,
+        }))
+    }
+
+    /// Keep a live session's state.
+    pub async fn live_save(
+        &self,
+        code: &str,
+        state: &str,
+        teacher_left_at: Option<i64>,
+        ended: bool,
+    ) -> Result<(), String> {
+        sqlx::query(
+            "UPDATE live_sessions SET state = $1, updated_at = $2, teacher_left_at = $3, ended = $4 WHERE code = $5",
+        )
+        .bind(state)
+        .bind(now_secs())
+        .bind(teacher_left_at)
+        .bind(i64::from(ended))
+        .bind(code)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// Keep one student of a live session, or forget them (`data` None).
+    pub async fn live_student(
+        &self,
+        code: &str,
+        id: &str,
+        resume_hash: &str,
+        data: Option<&str>,
+    ) -> Result<(), String> {
+        match data {
+            Some(data) => sqlx::query(
+                "INSERT INTO live_students (code, id, resume_hash, data) VALUES ($1, $2, $3, $4) ON CONFLICT (code, id) DO UPDATE SET data = excluded.data, resume_hash = excluded.resume_hash",
+            )
+            .bind(code)
+            .bind(id)
+            .bind(resume_hash)
+            .bind(data)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?,
+            None => sqlx::query("DELETE FROM live_students WHERE code = $1 AND id = $2")
+                .bind(code)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?,
+        };
+        Ok(())
+    }
+
+    /// `NOTIFY channel, payload` (PostgreSQL only).
+    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), String> {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(&self.pool).await.map_err(db)?;
+        Ok(())
     }
 
     pub async fn close(&self) {

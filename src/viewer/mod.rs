@@ -9,12 +9,16 @@
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
 //! - [`memorial`]: offerings, messages, and their queue on disk
 //! - [`net`]: the tour and assets from a server, visits
+//! - `live`: live guided sessions, teacher and students (native; the browser's comes with the
+//!   web build)
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`headless`]: `cloudhall view --screenshot`
 
 pub mod curator;
 pub mod headless;
 pub mod hotspots;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod live;
 pub mod look;
 pub mod map;
 pub mod memorial;
@@ -68,6 +72,8 @@ pub struct ViewerOptions {
     pub map: bool,
     /// Load the tour and its assets from this `cloudhall serve` instead of `tour_dir`.
     pub server: Option<String>,
+    /// Lead or join a live guided session on `server`.
+    pub live: Option<crate::live::LiveJoin>,
 }
 
 impl ViewerOptions {
@@ -83,6 +89,7 @@ impl ViewerOptions {
             watch: false,
             map: false,
             server: None,
+            live: None,
         }
     }
 }
@@ -144,6 +151,10 @@ impl Plugin for ViewerPlugin {
             ))
             .add_systems(Startup, (install_font, spawn_camera));
         app.world_mut().resource_mut::<look::Autorotate>().enabled = self.options.autorotate;
+        #[cfg(not(target_arch = "wasm32"))]
+        if let (Some(base), Some(join)) = (&self.options.server, &self.options.live) {
+            app.add_plugins(live::LivePlugin { base: base.clone(), join: join.clone() });
+        }
     }
 }
 
