@@ -149,7 +149,8 @@ fn session(
         loop {
             match out.try_recv() {
                 Ok(m) => {
-                    let leaving = matches!(m, ClientMsg::Leave | ClientMsg::End);
+                    // (After `end`, the server's `ended` closes the link.)
+                    let leaving = matches!(m, ClientMsg::Leave);
                     if let Err(e) = ws.send(Message::text(m.to_json())) {
                         return Ended::Lost(e.to_string(), welcomed);
                     }
@@ -489,9 +490,15 @@ fn follow_narration(live: Res<LiveSession>, current: Res<Current>, mut playback:
 }
 
 /// Students: looking around oneself means looking freely.
-fn free_look(mut input: MessageReader<VisitorInput>, mut live: ResMut<LiveSession>, link: Res<Link>) {
+fn free_look(
+    mut input: MessageReader<VisitorInput>,
+    mut live: ResMut<LiveSession>,
+    mut look: ResMut<Look>,
+    link: Res<Link>,
+) {
     if input.read().count() > 0 && live.following && !live.snap {
         live.following = false;
+        look.target = None;
         link.send(ClientMsg::Mode { following: false });
     }
 }
