@@ -54,6 +54,11 @@ async fn start(cfg: LiveConfig) -> (SocketAddr, Arc<AppState>) {
 
 /// A minimal HTTP/1.1 request: the status and the JSON body.
 async fn http(addr: SocketAddr, method: &str, path: &str) -> (u16, Value) {
+    let (code, body) = http_text(addr, method, path).await;
+    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+async fn http_text(addr: SocketAddr, method: &str, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = TcpStream::connect(addr).await.expect("connect");
     let req = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -61,8 +66,7 @@ async fn http(addr: SocketAddr, method: &str, path: &str) -> (u16, Value) {
     let mut out = String::new();
     s.read_to_string(&mut out).await.expect("read");
     let code = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("status");
-    let body = out.split("\r\n\r\n").nth(1).unwrap_or("");
-    (code, serde_json::from_str(body).unwrap_or(Value::Null))
+    (code, out.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
 }
 
 /// `POST /api/v1/sessions`: the code and the teacher's token.
@@ -195,6 +199,9 @@ async fn the_whole_exchange_from_claim_to_end() {
     teacher.send(json!({"v":1,"type":"view","yaw":42.5,"pitch":-3.0,"hfov":75.0})).await;
     let v = ann.expect("view").await;
     assert_eq!((v["yaw"].as_f64(), v["pitch"].as_f64(), v["hfov"].as_f64()), (Some(42.5), Some(-3.0), Some(75.0)));
+    let (_, metrics) = http_text(addr, "GET", "/metrics").await;
+    assert!(metrics.contains("\ncloudhall_live_sessions 1\n"), "{metrics}");
+    assert!(metrics.contains("\ncloudhall_live_views_total 1\n"), "{metrics}");
     teacher.send(json!({"v":1,"type":"narration","playing":true,"t":12.5,"speed":1.25})).await;
     let n = ann.expect("narration").await;
     assert_eq!((n["playing"].as_bool(), n["t"].as_f64(), n["speed"].as_f64()), (Some(true), Some(12.5), Some(1.25)));

@@ -847,7 +847,9 @@ pub async fn run(hub: Arc<Hub>, session: Arc<Session>, mut socket: WebSocket) {
             }
             _ = tokio::time::sleep_until(flush_at), if pending_view.is_some() => {
                 if let Some(v) = pending_view.take() {
-                    last_view = Instant::now();
+                    // The slot it was held for, not the timer's (later) wake-up: lateness must
+                    // not add up from view to view.
+                    last_view += cfg.view_interval;
                     teacher_says(&hub, &session, conn_id, ServerMsg::View { yaw: v.yaw, pitch: v.pitch, hfov: v.hfov });
                 }
             }

@@ -225,12 +225,16 @@ async fn metrics(State(s): State<Arc<AppState>>) -> impl IntoResponse {
          # HELP cloudhall_visits_total Scene visits recorded.\n# TYPE cloudhall_visits_total counter\ncloudhall_visits_total {}\n\
          # HELP cloudhall_offerings_total Memorial offerings stored.\n# TYPE cloudhall_offerings_total counter\ncloudhall_offerings_total {}\n\
          # HELP cloudhall_messages_total Memorial messages received for review.\n# TYPE cloudhall_messages_total counter\ncloudhall_messages_total {}\n\
+         # HELP cloudhall_live_sessions Live guided sessions with connections on this instance.\n# TYPE cloudhall_live_sessions gauge\ncloudhall_live_sessions {}\n\
+         # HELP cloudhall_live_views_total Teacher views handed to students' connections.\n# TYPE cloudhall_live_views_total counter\ncloudhall_live_views_total {}\n\
          # HELP cloudhall_uptime_seconds Seconds since the server started.\n# TYPE cloudhall_uptime_seconds gauge\ncloudhall_uptime_seconds {uptime:.1}\n",
         m.requests.load(Ordering::Relaxed),
         m.rejected.load(Ordering::Relaxed),
         m.visits.load(Ordering::Relaxed),
         m.offerings.load(Ordering::Relaxed),
         m.messages.load(Ordering::Relaxed),
+        s.live.active(),
+        s.live.delivered.load(Ordering::Relaxed),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
@@ -611,9 +615,15 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
     let state =
         AppState::with_live(tour, store.clone(), config.words.clone(), config.moderator_token.clone(), config.live)
             .await;
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    // Live sessions send many small messages: no waiting to fill packets (Nagle).
+    let listener = axum::serve::ListenerExt::tap_io(
+        tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?,
+        |tcp: &mut tokio::net::TcpStream| {
+            let _ = tcp.set_nodelay(true);
+        },
+    );
     tracing::info!(
         "serving {} ({} sites) on http://{} with {}",
         config.tour_dir.display(),

@@ -785,10 +785,11 @@ fn build_live_ui(mut commands: Commands, live: Res<LiveSession>) {
         .spawn((
             Name::new("live session"),
             Node {
+                // Left, under the site's name: the top right has the tour's buttons and the plan.
                 position_type: PositionType::Absolute,
-                right: Val::Px(12.0),
-                top: Val::Px(12.0),
-                max_width: Val::Px(if teacher { 380.0 } else { 340.0 }),
+                left: Val::Px(12.0),
+                top: Val::Px(96.0),
+                width: Val::Px(if teacher { 360.0 } else { 320.0 }),
                 flex_direction: FlexDirection::Column,
                 padding: UiRect::all(Val::Px(12.0)),
                 border_radius: BorderRadius::all(Val::Px(8.0)),
@@ -868,11 +869,7 @@ fn live_ui(
         pick(lang, &format!("正在连接… {why}"), &format!("Connecting… {why}"))
     } else if live.role == Role::Teacher {
         let n = live.roster.values().filter(|s| s.connected).count();
-        pick(
-            lang,
-            &format!("课堂码（学生输入此码加入） · {n} 名学生在线"),
-            &format!("Class code (students join with it) · {n} online"),
-        )
+        pick(lang, &format!("课堂码 · {n} 名学生在线"), &format!("Class code · {n} students online"))
     } else if !live.class.teacher_connected {
         pick(lang, "老师暂时离线，请稍候", "The teacher is away for a moment; please wait")
     } else {
@@ -886,7 +883,9 @@ fn live_ui(
         (Some(d), _) => {
             pick(lang, &format!("留言：{d}|（回车发送，Esc 取消）"), &format!("Note: {d}| (Enter sends, Esc cancels)"))
         }
-        (None, Some((text, at))) if at.elapsed() < Duration::from_secs(30) => format!("✎ {text}"),
+        (None, Some((text, at))) if at.elapsed() < Duration::from_secs(30) => {
+            pick(lang, &format!("老师留言：{text}"), &format!("Teacher's note: {text}"))
+        }
         _ => String::new(),
     };
     let roster = {
@@ -902,7 +901,8 @@ fn live_ui(
             } else {
                 pick(lang, "自由", "free")
             };
-            let hand = if s.hand { " ✋" } else { "" };
+            // (The bundled font has no emoji.)
+            let hand = if s.hand { pick(lang, " · 举手", " · hand up") } else { String::new() };
             let dot = if s.connected { "●" } else { "○" };
             lines.push(format!("{dot} {}{hand} · {mode} · {}", s.name, scene_name(&s.site, &s.scene)));
         }
