@@ -177,7 +177,13 @@ fn check(dir: &std::path::Path, format: Format, depth: AssetCheck) -> ExitCode {
 
 /// What --guide or --join asks for: the session (created for --guide), and for a student the
 /// site and scene the class is at.
-#[cfg(feature = "viewer")]
+#[cfg(all(feature = "viewer", target_arch = "wasm32"))]
+#[allow(clippy::type_complexity)]
+fn live_join(_: &ViewArgs) -> Result<Option<(cloudhall::live::LiveJoin, Option<(String, String)>)>, String> {
+    Ok(None)
+}
+
+#[cfg(all(feature = "viewer", not(target_arch = "wasm32")))]
 #[allow(clippy::type_complexity)]
 fn live_join(args: &ViewArgs) -> Result<Option<(cloudhall::live::LiveJoin, Option<(String, String)>)>, String> {
     use cloudhall::live::{LiveJoin, is_code};
