@@ -121,6 +121,9 @@ struct ServeArgs {
     /// Most students in one live guided session.
     #[arg(long, default_value_t = 200)]
     max_students: usize,
+    /// The browser viewer to serve at `/` (built by `make web`).
+    #[arg(long, default_value = "web/dist")]
+    web: PathBuf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -308,6 +311,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         database_url: args.database_url,
         words,
         live: cloudhall::server::live::LiveConfig { max_students: args.max_students, ..Default::default() },
+        web_dir: args.web,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

@@ -407,3 +407,60 @@ fn acknowledged_offerings_survive_a_kill(database_url: Option<String>) {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `make web`'s output is served at `/`: precompressed when the browser accepts it, the wasm as
+/// application/wasm, always revalidated; without a build, `/` says how to make one.
+#[tokio::test]
+async fn the_web_viewer_is_served_at_the_root_precompressed() {
+    let web = temp_dir("web");
+    std::fs::write(web.join("index.html"), "<!doctype html><title>hall</title>").expect("write");
+    std::fs::write(web.join("cloudhall_bg.wasm"), b"\0asm\x01\0\0\0raw").expect("write");
+    std::fs::write(web.join("cloudhall_bg.wasm.br"), b"brotli bytes").expect("write");
+    std::fs::write(web.join("cloudhall_bg.wasm.gz"), b"gzip bytes").expect("write");
+    let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
+    let store = Store::open_sqlite(&temp_dir("db").join("web.db")).await.expect("db");
+    let state = AppState::new(tour, store, WordList::default(), None).await;
+    let app = cloudhall::server::router_with_web(state.clone(), &web);
+    let get = |path: &str, encoding: Option<&str>| {
+        let mut req = Request::get(path);
+        if let Some(e) = encoding {
+            req = req.header(header::ACCEPT_ENCODING, e);
+        }
+        let app = app.clone();
+        let req = req.body(Body::empty()).expect("req");
+        async move {
+            let res = app.oneshot(req).await.expect("response");
+            let (parts, body) = res.into_parts();
+            (parts.status, parts.headers, body.collect().await.expect("body").to_bytes().to_vec())
+        }
+    };
+    let (s, h, b) = get("/", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/html"));
+    assert_eq!(h[header::CACHE_CONTROL], "no-cache");
+    assert!(String::from_utf8_lossy(&b).contains("<title>hall</title>"));
+
+    let (s, h, b) = get("/cloudhall_bg.wasm", Some("gzip, deflate, br")).await;
+    assert_eq!((s, h[header::CONTENT_TYPE].to_str().expect("ascii")), (StatusCode::OK, "application/wasm"));
+    assert_eq!(h[header::CONTENT_ENCODING], "br");
+    assert_eq!(b, b"brotli bytes");
+    let (_, h, b) = get("/cloudhall_bg.wasm", Some("gzip")).await;
+    assert_eq!((h[header::CONTENT_ENCODING].to_str().expect("ascii"), b.as_slice()), ("gzip", &b"gzip bytes"[..]));
+    let (_, h, b) = get("/cloudhall_bg.wasm", None).await;
+    assert!(h.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(b, b"\0asm\x01\0\0\0raw");
+
+    // The API keeps its routes; unknown files get a 404 with a reason.
+    let (s, h, _) = get("/api/v1/tour", None).await;
+    assert_eq!((s, h[header::CONTENT_TYPE].to_str().expect("ascii")), (StatusCode::OK, "application/json"));
+    let (s, _, b) = get("/nothing-here.js", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_slice::<Value>(&b).expect("json")["error"], "no such page");
+
+    let unbuilt = cloudhall::server::router_with_web(state, &web.join("missing"));
+    let res = unbuilt.oneshot(Request::get("/").body(Body::empty()).expect("req")).await.expect("response");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    assert!(v["error"].as_str().is_some_and(|e| e.contains("make web")), "{v}");
+}

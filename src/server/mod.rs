@@ -7,6 +7,7 @@ pub mod files;
 pub mod guard;
 pub mod live;
 pub mod store;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ pub struct ServerConfig {
     pub words: WordList,
     /// Limits and timings of live guided sessions.
     pub live: live::LiveConfig,
+    /// The browser viewer built by `make web`, served at `/`.
+    pub web_dir: PathBuf,
 }
 
 /// Shared by every handler.
@@ -175,6 +178,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or("unknown".to_string(), |c| c.0.ip().to_string());
         Ok(ClientAddr(addr))
     }
+}
+
+/// [`router`] with the browser viewer in `web_dir` at `/` (and every path the API does not use).
+pub fn router_with_web(state: Arc<AppState>, web_dir: &Path) -> Router {
+    router(state).fallback_service(web::service(web_dir))
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -632,7 +640,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
         store::redact(&url)
     );
     let hub = state.live.clone();
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router_with_web(state, &config.web_dir).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             // Live connections are told to reconnect rather than waited for.
