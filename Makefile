@@ -11,10 +11,12 @@ CARGO ?= cargo
 # Building and running the viewer: ALSA for audio, X11 and xkbcommon for the window, Vulkan.
 APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 libxrandr2 libxi6 \
 	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers
+# The browser build (`make web`): wasm-opt and brotli.
+APT_WEB := binaryen brotli
 # Regenerating the sample content (`make content`).
 APT_CONTENT := espeak-ng vorbis-tools fonts-wqy-microhei
 
-.PHONY: run test check screenshot content deps deps-content wasm-target fmt
+.PHONY: run test check screenshot content deps deps-content wasm-target fmt web deps-web
 
 # Opens the viewer on the bundled tour; without a display, renders a screenshot instead.
 run: deps
@@ -36,6 +38,13 @@ test: deps wasm-target
 		$(CARGO) test --all-targets --no-fail-fast
 	# The viewer must stay buildable for the browser.
 	$(CARGO) check --target wasm32-unknown-unknown --no-default-features --features viewer
+
+# The viewer for the browser into web/dist, served by `cloudhall serve` at /.
+web: deps-web wasm-target
+	./tools/build-web.sh
+
+deps-web:
+	@./tools/apt-install.sh $(APT_WEB)
 
 check: deps
 	$(CARGO) run --bin cloudhall -- check scenes

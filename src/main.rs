@@ -1,4 +1,5 @@
-//! The `cloudhall` command line.
+//! The `cloudhall` command line (and, built for wasm32, the viewer in the browser).
+#![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -132,6 +133,14 @@ enum Format {
     Json,
 }
 
+/// In the browser: the viewer alone, started by the page (web/index.html).
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    #[cfg(feature = "viewer")]
+    cloudhall::viewer::web::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

@@ -37,8 +37,12 @@ pub fn probe_image(path: &Path, check: AssetCheck) -> Result<(u32, u32), String>
 /// Duration of an Ogg Vorbis file in seconds.
 pub fn probe_ogg(path: &Path, check: AssetCheck) -> Result<f64, String> {
     let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut stream =
-        lewton::inside_ogg::OggStreamReader::new(BufReader::new(file)).map_err(|e| format!("not Ogg Vorbis: {e}"))?;
+    probe_ogg_reader(BufReader::new(file), check)
+}
+
+/// [`probe_ogg`] of Ogg Vorbis bytes from any reader.
+pub fn probe_ogg_reader<R: std::io::Read + std::io::Seek>(reader: R, check: AssetCheck) -> Result<f64, String> {
+    let mut stream = lewton::inside_ogg::OggStreamReader::new(reader).map_err(|e| format!("not Ogg Vorbis: {e}"))?;
     let rate = stream.ident_hdr.audio_sample_rate as f64;
     let channels = stream.ident_hdr.audio_channels.max(1) as u64;
     if rate <= 0.0 {
@@ -62,16 +66,16 @@ pub fn probe_ogg(path: &Path, check: AssetCheck) -> Result<f64, String> {
             }
         }
         AssetCheck::Headers => {
-            let granule = last_granule(path).map_err(|e| format!("cannot read: {e}"))?;
+            let mut reader = stream.into_inner().into_inner();
+            let granule = last_granule(&mut reader).map_err(|e| format!("cannot read: {e}"))?;
             Ok(granule as f64 / rate)
         }
     }
 }
 
 /// The granule position of the last Ogg page: for Vorbis, the number of samples per channel.
-fn last_granule(path: &Path) -> std::io::Result<u64> {
-    let mut f = File::open(path)?;
-    let len = f.metadata()?.len();
+fn last_granule<R: Read + Seek>(f: &mut R) -> std::io::Result<u64> {
+    let len = f.seek(SeekFrom::End(0))?;
     let tail = len.min(65_536);
     f.seek(SeekFrom::Start(len - tail))?;
     let mut buf = Vec::with_capacity(tail as usize);

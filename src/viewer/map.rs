@@ -141,8 +141,10 @@ fn build_map(
 ) {
     let lang = settings.lang;
     // The outline, rasterised once at about 2048 pixels across.
-    let outline =
-        std::fs::read_to_string(tour.0.asset_path(&tour.0.map.outline)).ok().and_then(|s| geo::outline_rings(&s).ok());
+    let outline = super::io::read(&tour.0.asset_path(&tour.0.map.outline))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| geo::outline_rings(&s).ok());
     if let Some(rings) = &outline {
         let (min_lon, min_lat, max_lon, max_lat) = geo::bounds(rings);
         let (a, b) = (geo::project(max_lat, min_lon), geo::project(min_lat, max_lon));

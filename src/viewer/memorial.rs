@@ -39,13 +39,15 @@ pub struct Pending {
 #[derive(Debug, Default)]
 pub struct Queue {
     pub items: Vec<Pending>,
+    /// (In the browser the queue is in local storage instead.)
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     file: PathBuf,
 }
 
 impl Queue {
     /// The queue kept in `file` (empty when there is none yet).
     pub fn load(file: PathBuf) -> Queue {
-        let items = std::fs::read_to_string(&file).ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        let items = read_text(&file).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
         Queue { items, file }
     }
 
@@ -60,6 +62,18 @@ impl Queue {
         self.save()
     }
 
+    #[cfg(target_arch = "wasm32")]
+    fn save(&self) -> Result<(), String> {
+        // The browser keeps the queue in local storage.
+        let text = serde_json::to_string(&self.items).map_err(|e| e.to_string())?;
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .ok_or("no local storage")?
+            .set_item(QUEUE_KEY, &text)
+            .map_err(|_| "local storage refused the memorial queue".to_string())
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
     fn save(&self) -> Result<(), String> {
         if let Some(dir) = self.file.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
@@ -72,12 +86,32 @@ impl Queue {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+const QUEUE_KEY: &str = "cloudhall-memorial-queue";
+
+#[cfg(not(target_arch = "wasm32"))]
+fn read_text(file: &std::path::Path) -> Option<String> {
+    std::fs::read_to_string(file).ok()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn read_text(_: &std::path::Path) -> Option<String> {
+    web_sys::window()?.local_storage().ok().flatten()?.get_item(QUEUE_KEY).ok().flatten()
+}
+
 /// A new idempotency key.
 pub fn new_key() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}-{:x}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    #[cfg(not(target_arch = "wasm32"))]
+    let (nanos, salt) = (
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+        u64::from(std::process::id()),
+    );
+    // (The browser has neither the system clock nor process ids through std.)
+    #[cfg(target_arch = "wasm32")]
+    let (nanos, salt) = ((js_sys::Date::now() * 1e6) as u128, (js_sys::Math::random() * 1e15) as u64);
+    format!("{nanos:x}-{salt:x}-{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// What came back from the network (the browser build has no network yet).
@@ -345,7 +379,30 @@ fn fetch_target(remote: &Remote, target: &Target, tx: &Sender<Reply>) {
         });
     }
     #[cfg(target_arch = "wasm32")]
-    let _ = (remote, target, tx);
+    {
+        let (base, t, tx) = (remote.base.clone(), target.clone(), tx.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let get = |what: &str| format!("{base}/api/v1/memorial/{what}?{}", t.query());
+            if let Ok((200, body)) = super::io::request("GET", &get("counts"), None).await
+                && let Ok(v) = serde_json::from_str::<Value>(&body)
+            {
+                let _ = tx.send(Reply::Counts(t.clone(), v["counts"].clone()));
+            }
+            if let Ok((200, body)) = super::io::request("GET", &get("messages"), None).await
+                && let Ok(v) = serde_json::from_str::<Value>(&body)
+            {
+                let list = v["messages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|m| {
+                        (m["name"].as_str().unwrap_or("").to_string(), m["text"].as_str().unwrap_or("").to_string())
+                    })
+                    .collect();
+                let _ = tx.send(Reply::Messages(t, list));
+            }
+        });
+    }
 }
 
 /// Seconds between refreshes of the counts and messages while a memorial is open, so offerings
@@ -490,16 +547,7 @@ fn send(time: Res<Time>, remote: Option<Res<Remote>>, mut memorial: ResMut<Memor
     {
         let (base, client, tx) = (remote.base.clone(), remote.client_id.clone(), memorial.tx.clone());
         std::thread::spawn(move || {
-            let (path, body) = match &item.action {
-                Action::Offering { target, kind } => (
-                    "offerings",
-                    serde_json::json!({"target": target, "kind": kind, "client_id": client, "idempotency_key": item.key}),
-                ),
-                Action::Message { target, name, text } => (
-                    "messages",
-                    serde_json::json!({"target": target, "name": name, "text": text, "client_id": client, "idempotency_key": item.key}),
-                ),
-            };
+            let (path, body) = item_request(&item, &client);
             let reply = match ureq::post(&format!("{base}/api/v1/memorial/{path}")).send_json(body) {
                 Ok(_) => Reply::Sent(item.key),
                 Err(ureq::Error::Status(429, _)) => Reply::Unreachable("the server asks to wait".into()),
@@ -512,7 +560,35 @@ fn send(time: Res<Time>, remote: Option<Res<Remote>>, mut memorial: ResMut<Memor
         });
     }
     #[cfg(target_arch = "wasm32")]
-    let _ = (remote, item);
+    {
+        let (base, client, tx) = (remote.base.clone(), remote.client_id.clone(), memorial.tx.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let (path, body) = item_request(&item, &client);
+            let url = format!("{base}/api/v1/memorial/{path}");
+            let reply = match super::io::request("POST", &url, Some(body.to_string())).await {
+                Ok((200..=299, _)) => Reply::Sent(item.key),
+                Ok((429, _)) => Reply::Unreachable("the server asks to wait".into()),
+                Ok((code, body)) if (400..500).contains(&code) => Reply::Refused(item.key, body),
+                Ok((code, _)) => Reply::Unreachable(format!("the server answered {code}")),
+                Err(e) => Reply::Unreachable(e),
+            };
+            let _ = tx.send(reply);
+        });
+    }
+}
+
+/// The endpoint and body that send a queued item.
+fn item_request(item: &Pending, client: &str) -> (&'static str, Value) {
+    match &item.action {
+        Action::Offering { target, kind } => (
+            "offerings",
+            serde_json::json!({"target": target, "kind": kind, "client_id": client, "idempotency_key": item.key}),
+        ),
+        Action::Message { target, name, text } => (
+            "messages",
+            serde_json::json!({"target": target, "name": name, "text": text, "client_id": client, "idempotency_key": item.key}),
+        ),
+    }
 }
 
 fn receive(panel: Res<Panel>, tour: Res<TourData>, remote: Option<Res<Remote>>, mut memorial: ResMut<Memorial>) {

@@ -17,6 +17,7 @@
 pub mod curator;
 pub mod headless;
 pub mod hotspots;
+pub mod io;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod live;
 pub mod look;
@@ -28,6 +29,8 @@ pub mod nav;
 pub mod net;
 pub mod panorama;
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -158,18 +161,25 @@ impl Plugin for ViewerPlugin {
     }
 }
 
+/// The font file to use, where the assets folder cannot be listed (the browser).
+#[derive(Resource, Debug, Clone)]
+pub struct FontFile(pub PathBuf);
+
 /// The bundled CJK font becomes Bevy's default font, so every text can show Chinese.
-fn install_font(tour: Res<TourData>, mut fonts: ResMut<Assets<Font>>) {
+fn install_font(tour: Res<TourData>, given: Option<Res<FontFile>>, mut fonts: ResMut<Assets<Font>>) {
     let dir = tour.0.assets_dir.join("fonts");
-    let font = std::fs::read_dir(&dir).ok().and_then(|entries| {
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "ttf" || x == "otf"))
-            .collect();
-        files.sort();
-        files.into_iter().next()
-    });
-    match font.map(|p| (std::fs::read(&p), p)) {
+    let listed = || {
+        std::fs::read_dir(&dir).ok().and_then(|entries| {
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "ttf" || x == "otf"))
+                .collect();
+            files.sort();
+            files.into_iter().next()
+        })
+    };
+    let font = given.map(|f| f.0.clone()).or_else(listed);
+    match font.map(|p| (io::read(&p), p)) {
         Some((Ok(bytes), p)) => {
             if fonts.insert(AssetId::default(), Font::from_bytes(bytes)).is_err() {
                 warn!("could not install {} as the default font", p.display());

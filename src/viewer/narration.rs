@@ -372,9 +372,11 @@ fn verify_audio(tour: Res<TourData>, remote: Option<Res<super::net::Remote>>, mu
         let fetch = remote.as_ref().map(|r| (r.base.clone(), tour.0.assets_dir.clone(), track.narration.audio.clone()));
         playback.check = Some(AsyncComputeTaskPool::get().spawn(async move {
             if let Some((base, dir, rel)) = fetch {
-                super::net::fetch_asset(&base, &dir, &rel)?;
+                super::net::fetch_asset_async(&base, &dir, &rel).await?;
             }
-            crate::tour::assets::probe_ogg(&path, AssetCheck::Full)
+            let bytes = super::io::read(&path)
+                .map_err(|e| format!("narration audio {} cannot be played: cannot open: {e}", path.display()))?;
+            crate::tour::assets::probe_ogg_reader(std::io::Cursor::new(bytes), AssetCheck::Full)
                 .map_err(|e| format!("narration audio {} cannot be played: {e}", path.display()))
         }));
     }

@@ -144,18 +144,37 @@ use std::io::Read as _;
 
 #[cfg(target_arch = "wasm32")]
 pub fn fetch_tour(base: &str) -> Result<(Tour, Remote), String> {
-    Err(format!("loading a tour from {base} is not in the browser build yet"))
+    Err(format!("in the browser the tour comes from the page's server, not {base}"))
 }
 
+/// Download `rel` into memory (the browser has no cache folder) for [`super::io::read`].
 #[cfg(target_arch = "wasm32")]
-pub fn fetch_asset(base: &str, _assets: &Path, rel: &str) -> Result<PathBuf, String> {
-    Err(format!("downloading {base}/assets/{rel} is not in the browser build yet"))
+pub async fn fetch_asset_async(_base: &str, assets: &Path, rel: &str) -> Result<PathBuf, String> {
+    let path = assets.join(rel);
+    super::io::fetch(rel, &path).await?;
+    Ok(path)
+}
+
+/// [`fetch_asset`], for background tasks.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn fetch_asset_async(base: &str, assets: &Path, rel: &str) -> Result<PathBuf, String> {
+    fetch_asset(base, assets, rel)
 }
 
 /// Every scene entered is a visit on the server; sent in the background, never holding a frame.
 #[cfg(target_arch = "wasm32")]
-fn record_visits(mut entered: MessageReader<SceneEntered>, _remote: Res<Remote>) {
-    entered.clear();
+fn record_visits(mut entered: MessageReader<SceneEntered>, remote: Res<Remote>) {
+    for e in entered.read() {
+        let url = format!("{}/api/v1/visits", remote.base);
+        let body = serde_json::json!({ "site": e.site, "scene": e.scene, "client_id": remote.client_id }).to_string();
+        wasm_bindgen_futures::spawn_local(async move {
+            match super::io::request("POST", &url, Some(body)).await {
+                Ok((201, _)) => {}
+                Ok((code, body)) => warn!("could not record the visit at {url}: {code} {body}"),
+                Err(e) => warn!("could not record the visit at {url}: {e}"),
+            }
+        });
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

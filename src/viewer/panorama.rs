@@ -80,11 +80,11 @@ impl PanoramaCache {
         let dir = files.clone();
         let remote = remote.map(str::to_string);
         let task = AsyncComputeTaskPool::get().spawn(async move {
-            let started = std::time::Instant::now();
+            let started = bevy::platform::time::Instant::now();
             // Online, the files come from the server first (then from the cache).
             if let Some(base) = &remote {
                 for rel in source.assets() {
-                    super::net::fetch_asset(base, &dir, rel)?;
+                    super::net::fetch_asset_async(base, &dir, rel).await?;
                 }
             }
             let result = load_source(&source, &dir);
@@ -133,9 +133,13 @@ pub fn load_source(source: &Panorama, assets: &std::path::Path) -> Result<CubeFa
     match source {
         Panorama::Equirect(path) => {
             let file = assets.join(path);
-            let img = image::open(&file)
+            let bytes =
+                super::io::read(&file).map_err(|e| format!("cannot show panorama {}: {}", file.display(), e.trim()))?;
+            super::io::forget(&file);
+            let img = image::load_from_memory(&bytes)
                 .map_err(|e| format!("cannot show panorama {}: {}", file.display(), e.to_string().trim()))?
                 .to_rgba8();
+            drop(bytes);
             let (w, h) = img.dimensions();
             if w != 2 * h {
                 return Err(format!("cannot show panorama {}: it is {w}x{h}, not 2:1", file.display()));

@@ -1,0 +1,177 @@
+//! The viewer in the browser (wasm32, WebGL2), started by the page `web/index.html`.
+//!
+//! The tour and its assets come from the server that serves the page. The small assets every
+//! screen needs are fetched before the app starts, and panoramas and narration on demand
+//! ([`super::io`]). `?site=ID&scene=ID&yaw=..&pitch=..&hfov=..` opens that view, and the address
+//! follows navigation so that a view can be shared. The page's loading bar hears how far loading
+//! has come through `window.cloudhallProgress(text, fraction)`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bevy::asset::AssetMetaCheck;
+use bevy::prelude::*;
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+
+use super::look::Look;
+use super::nav::Current;
+use super::panorama::PanoramaStatus;
+use super::{FontFile, StartView, ViewerOptions, ViewerPlugin};
+use crate::tour::Lang;
+
+/// Tell the page how far loading has come.
+pub fn progress(text: &str, fraction: f64) {
+    let Some(window) = web_sys::window() else { return };
+    if let Ok(f) = js_sys::Reflect::get(&window, &JsValue::from_str("cloudhallProgress"))
+        && let Ok(f) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f)
+    {
+        let _ = f.call2(&JsValue::NULL, &JsValue::from_str(text), &JsValue::from_f64(fraction));
+    }
+}
+
+/// The page's query string as (key, value) pairs.
+fn query() -> Vec<(String, String)> {
+    let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) else { return Vec::new() };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
+    ["site", "scene", "yaw", "pitch", "hfov", "lang"]
+        .iter()
+        .filter_map(|k| params.get(k).map(|v| (k.to_string(), v)))
+        .collect()
+}
+
+/// What a deep link asks for.
+pub fn options_from_query(pairs: &[(String, String)]) -> ViewerOptions {
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let num = |k: &str| get(k).and_then(|v| v.parse::<f32>().ok()).filter(|v| v.is_finite());
+    let site = get("site");
+    ViewerOptions {
+        map: site.is_none(),
+        scene: get("scene").filter(|_| site.is_some()),
+        site,
+        view: StartView { yaw: num("yaw"), pitch: num("pitch"), hfov: num("hfov") },
+        lang: if get("lang").as_deref() == Some("en") { Lang::En } else { Lang::Zh },
+        ..ViewerOptions::new("")
+    }
+}
+
+/// Fetch the tour, then run the viewer in the page's canvas `#cloudhall`.
+pub fn start() {
+    wasm_bindgen_futures::spawn_local(async {
+        match prepare().await {
+            Ok((tour, font)) => run(tour, font),
+            Err(e) => {
+                error!("{e}");
+                progress(&format!("error: {e}"), -1.0);
+            }
+        }
+    });
+}
+
+async fn prepare() -> Result<(crate::tour::Tour, Option<PathBuf>), String> {
+    progress("tour", 0.02);
+    let bytes = super::io::get("api/v1/tour").await?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| format!("the tour is not JSON: {e}"))?;
+    let font = v.get("font").and_then(Value::as_str).map(str::to_string);
+    let tour = super::net::tour_from_json(v, PathBuf::new())?;
+    // What every screen needs: the font, the map outline, thumbnails, plans and board images.
+    let mut small: Vec<String> = font.iter().cloned().collect();
+    small.push(tour.map.outline.clone());
+    for site in &tour.sites {
+        small.extend(site.floor_plan.as_ref().map(|p| p.image.clone()));
+    }
+    let n = small.len().max(1);
+    for (i, rel) in small.iter().enumerate() {
+        if let Err(e) = super::io::fetch(rel, Path::new(rel)).await {
+            warn!("{e}");
+        }
+        progress("assets", 0.05 + 0.45 * (i + 1) as f64 / n as f64);
+    }
+    Ok((tour, font.map(PathBuf::from)))
+}
+
+fn run(tour: crate::tour::Tour, font: Option<PathBuf>) {
+    let options = options_from_query(&query());
+    let tour = Arc::new(tour);
+    let start = match super::start_position(&tour, options.site.as_deref(), options.scene.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!("{e}; opening the tour's start");
+            match super::start_position(&tour, None, None) {
+                Ok(s) => s,
+                Err(e) => return progress(&format!("error: {e}"), -1.0),
+            }
+        }
+    };
+    progress("panorama", 0.55);
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: tour.title.get(options.lang).to_string(),
+                    canvas: Some("#cloudhall".into()),
+                    fit_canvas_to_parent: true,
+                    prevent_default_event_handling: true,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(AssetPlugin { file_path: "assets".into(), meta_check: AssetMetaCheck::Never, ..default() }),
+    );
+    app.insert_resource(super::net::Remote { base: origin, client_id: client_id() });
+    if let Some(f) = font {
+        app.insert_resource(FontFile(f));
+    }
+    app.add_plugins(ViewerPlugin { tour, start, options, queue_file: PathBuf::new() })
+        .add_systems(Update, (report_ready, follow_address));
+    app.run();
+}
+
+/// This browser's anonymous id, kept in local storage.
+fn client_id() -> String {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(id) = storage.as_ref().and_then(|s| s.get_item("cloudhall-client-id").ok().flatten()) {
+        return id;
+    }
+    let id = format!("w{:x}{:x}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e12) as u64);
+    if let Some(s) = storage {
+        let _ = s.set_item("cloudhall-client-id", &id);
+    }
+    id
+}
+
+/// The loading bar goes when the first panorama is on screen (or cannot be).
+fn report_ready(status: Res<PanoramaStatus>, mut done: Local<bool>) {
+    if *done {
+        return;
+    }
+    match &*status {
+        PanoramaStatus::Shown => progress("ready", 1.0),
+        PanoramaStatus::Failed(e) => progress(&format!("error: {e}"), 1.0),
+        PanoramaStatus::Loading => return,
+    }
+    *done = true;
+}
+
+/// The address bar names the scene and view on screen, so a view can be shared.
+fn follow_address(current: Res<Current>, look: Res<Look>, time: Res<Time>, mut last: Local<(String, f32)>) {
+    // Once the view has settled: not on every frame of a drag.
+    if look.target.is_some() || look.velocity != (0.0, 0.0) || time.elapsed_secs() - last.1 < 0.5 {
+        return;
+    }
+    let v = look.view;
+    let query = format!(
+        "?site={}&scene={}&yaw={:.1}&pitch={:.1}&hfov={:.0}",
+        current.site, current.scene, v.yaw, v.pitch, v.hfov
+    );
+    if query == last.0 {
+        return;
+    }
+    last.1 = time.elapsed_secs();
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&query));
+    }
+    last.0 = query;
+}

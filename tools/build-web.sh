@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make web`: the viewer for the browser (wasm32, WebGL2) into web/dist, which `cloudhall serve`
+# serves at /. wasm-bindgen-cli is installed at exactly the version of the wasm-bindgen crate in
+# Cargo.lock when missing; wasm-opt runs where it is installed; every file is precompressed
+# (gzip and brotli) for the server to send as the browser accepts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cloudhall/target}"
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "installing wasm-bindgen-cli $want (found: ${have:-none})" >&2
+  cargo install wasm-bindgen-cli --version "$want" >&2
+fi
+cargo build --release --target wasm32-unknown-unknown --no-default-features --features viewer --bin cloudhall >&2
+out=web/dist
+rm -rf "$out"
+mkdir -p "$out"
+wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name cloudhall \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/cloudhall.wasm"
+if command -v wasm-opt >/dev/null 2>&1; then
+  wasm-opt -Os --all-features "$out/cloudhall_bg.wasm" -o "$out/cloudhall_bg.opt.wasm" \
+    && mv "$out/cloudhall_bg.opt.wasm" "$out/cloudhall_bg.wasm" \
+    || echo "wasm-opt failed; keeping the unoptimised wasm" >&2
+fi
+cp web/index.html web/loader.js "$out/"
+printf '{"wasm_bytes": %s}\n' "$(stat -c %s "$out/cloudhall_bg.wasm")" > "$out/build.json"
+for f in "$out"/*.wasm "$out"/*.js "$out"/*.html; do
+  gzip -9 -k -f "$f"
+  brotli -q 11 -k -f "$f"
+done
+ls -l "$out" >&2
+echo "web viewer in $out: run \`cloudhall serve\` and open http://127.0.0.1:8080/" >&2
