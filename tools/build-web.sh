@@ -19,7 +19,11 @@ mkdir -p "$out"
 wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name cloudhall \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/cloudhall.wasm"
 if command -v wasm-opt >/dev/null 2>&1; then
-  wasm-opt -Os --all-features "$out/cloudhall_bg.wasm" -o "$out/cloudhall_bg.opt.wasm" \
+  # The features rustc's wasm32 target uses, and no more (--all-features breaks wasm-bindgen's
+  # externref table).
+  wasm-opt -Os --strip-debug --strip-producers --enable-bulk-memory --enable-reference-types \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue --enable-mutable-globals \
+    "$out/cloudhall_bg.wasm" -o "$out/cloudhall_bg.opt.wasm" \
     && mv "$out/cloudhall_bg.opt.wasm" "$out/cloudhall_bg.wasm" \
     || echo "wasm-opt failed; keeping the unoptimised wasm" >&2
 fi

@@ -187,9 +187,10 @@ pub struct MemorialPlugin {
 impl Plugin for MemorialPlugin {
     fn build(&self, app: &mut App) {
         let mut memorial = Memorial::new(self.queue_file.clone());
-        // What was kept on this device without a server goes out with this one.
+        // What was kept on this device without a server goes out with this one (the browser has
+        // one queue, in local storage).
         let local = queue_file(None);
-        if local != self.queue_file {
+        if cfg!(not(target_arch = "wasm32")) && local != self.queue_file {
             let mut waiting = Queue::load(local);
             if !waiting.items.is_empty() {
                 let moved: Vec<Pending> = std::mem::take(&mut waiting.items);
@@ -738,6 +739,9 @@ fn show(
 
 /// Where the queue lives: beside the server's cache, or a local folder without a server.
 pub fn queue_file(remote: Option<&Remote>) -> PathBuf {
+    if cfg!(target_arch = "wasm32") {
+        return PathBuf::new(); // (no files in the browser)
+    }
     let base = remote.map_or_else(|| "local".to_string(), |r| r.base.clone());
     super::net::cache_dir(&base).join("memorial-queue.json")
 }
