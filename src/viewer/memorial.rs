@@ -351,6 +351,16 @@ struct FieldText(Field);
 #[derive(Component)]
 struct SendLabel;
 
+/// (name, text) of the approved messages in the server's answer.
+fn message_list(v: &Value) -> Vec<(String, String)> {
+    v["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| (m["name"].as_str().unwrap_or("").to_string(), m["text"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
 fn fetch_target(remote: &Remote, target: &Target, tx: &Sender<Reply>) {
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -367,15 +377,7 @@ fn fetch_target(remote: &Remote, target: &Target, tx: &Sender<Reply>) {
                 .call()
                 .map(|r| r.into_json::<Value>())
             {
-                let list = v["messages"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|m| {
-                        (m["name"].as_str().unwrap_or("").to_string(), m["text"].as_str().unwrap_or("").to_string())
-                    })
-                    .collect();
-                let _ = tx.send(Reply::Messages(t, list));
+                let _ = tx.send(Reply::Messages(t, message_list(&v)));
             }
         });
     }
@@ -392,15 +394,7 @@ fn fetch_target(remote: &Remote, target: &Target, tx: &Sender<Reply>) {
             if let Ok((200, body)) = super::io::request("GET", &get("messages"), None).await
                 && let Ok(v) = serde_json::from_str::<Value>(&body)
             {
-                let list = v["messages"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|m| {
-                        (m["name"].as_str().unwrap_or("").to_string(), m["text"].as_str().unwrap_or("").to_string())
-                    })
-                    .collect();
-                let _ = tx.send(Reply::Messages(t, list));
+                let _ = tx.send(Reply::Messages(t, message_list(&v)));
             }
         });
     }
