@@ -553,6 +553,24 @@ impl Hub {
         tracing::info!("live {}: ended ({reason})", session.code);
     }
 
+    /// A teacher message (numbered `seq`) changes the class state and goes to this instance's
+    /// students: views through their newest-only slot, the rest through their queues. Returns
+    /// the connections too slow to take it.
+    fn class_change(&self, inner: &mut Inner, msg: &ServerMsg, seq: u64) -> Vec<u64> {
+        apply(&mut inner.state, msg);
+        inner.state.seq = seq;
+        inner.last_activity = Instant::now();
+        if matches!(msg, ServerMsg::Narration { .. }) {
+            inner.narration_at = Instant::now();
+        }
+        if matches!(msg, ServerMsg::View { .. }) {
+            self.delivered.fetch_add(inner.view_to_students(msg), Ordering::Relaxed);
+            Vec::new()
+        } else {
+            inner.students(msg)
+        }
+    }
+
     /// Apply what another instance announced.
     fn apply_remote(&self, session: &Session, e: Event) {
         let mut inner = session.inner.lock().expect("session");
@@ -561,19 +579,7 @@ impl Hub {
                 if seq <= inner.state.seq {
                     return;
                 }
-                apply(&mut inner.state, &msg);
-                inner.state.seq = seq;
-                inner.last_activity = Instant::now();
-                if matches!(msg, ServerMsg::Narration { .. }) {
-                    inner.narration_at = Instant::now();
-                }
-                if matches!(msg, ServerMsg::View { .. }) {
-                    let n = inner.view_to_students(&msg);
-                    self.delivered.fetch_add(n, Ordering::Relaxed);
-                    Vec::new()
-                } else {
-                    inner.students(&msg)
-                }
+                self.class_change(&mut inner, &msg, seq)
             }
             Event::Broadcast { msg } => inner.students(&msg),
             Event::Roster { student, resume_hash } => {
@@ -1096,20 +1102,8 @@ fn teacher_says(hub: &Hub, session: &Session, conn: u64, msg: ServerMsg) {
     if inner.teacher != Some(conn) {
         return; // replaced meanwhile
     }
-    apply(&mut inner.state, &msg);
-    inner.state.seq += 1;
-    inner.last_activity = Instant::now();
-    if matches!(msg, ServerMsg::Narration { .. }) {
-        inner.narration_at = Instant::now();
-    }
-    let full = if matches!(msg, ServerMsg::View { .. }) {
-        let n = inner.view_to_students(&msg);
-        hub.delivered.fetch_add(n, Ordering::Relaxed);
-        Vec::new()
-    } else {
-        inner.students(&msg)
-    };
-    let seq = inner.state.seq;
+    let seq = inner.state.seq + 1;
+    let full = hub.class_change(&mut inner, &msg, seq);
     hub.publish_state(session, &inner, Some(Event::Class { seq, msg }));
     hub.drop_slow(session, &mut inner, full);
 }
@@ -1120,13 +1114,7 @@ fn gather(hub: &Hub, session: &Session) {
     let s = &inner.state;
     let msg = ServerMsg::Gather { site: s.site.clone(), scene: s.scene.clone(), view: s.view };
     let full = inner.students(&msg);
-    let _ = hub.outbox.send(Outbox::State {
-        code: session.code.clone(),
-        state: serde_json::to_string(&inner.state).unwrap_or_default(),
-        teacher_left_at: None,
-        ended: false,
-        event: Some(Event::Broadcast { msg }),
-    });
+    hub.publish_state(session, &inner, Some(Event::Broadcast { msg }));
     hub.drop_slow(session, &mut inner, full);
 }
 

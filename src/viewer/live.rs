@@ -432,13 +432,17 @@ fn follow_teacher(
             go.write(GoTo { site: site.clone(), scene: scene.clone(), view: view.map(to_view) });
             *asked = Some((site, scene));
         }
-        live.snap = false;
+        // (Written only when set: the panel redraws on changes to the session.)
+        if live.snap {
+            live.snap = false;
+        }
         return;
     }
     *asked = None;
     let Some(v) = view else { return };
     let target = ViewState { yaw: v.yaw, pitch: v.pitch, hfov: v.hfov };
-    if std::mem::take(&mut live.snap) {
+    if live.snap {
+        live.snap = false;
         let limits = look.limits;
         look.set(target, limits);
         return;
@@ -853,6 +857,12 @@ fn live_ui(
     )>,
     mut buttons: Query<(&LiveAction, &mut Node)>,
 ) {
+    // Words change with the session, the language or the note being typed; a note shown goes
+    // after 30 s.
+    let note_shown = live.note.as_ref().is_some_and(|(_, at)| at.elapsed() < Duration::from_secs(31));
+    if !live.is_changed() && !settings.is_changed() && !sent.is_changed() && !note_shown {
+        return;
+    }
     let lang = settings.lang;
     let scene_name = |site: &Option<String>, scene: &Option<String>| -> String {
         match (site, scene) {
