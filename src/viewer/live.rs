@@ -8,13 +8,18 @@
 //!   button returns to the teacher); gather snaps back; highlighted hotspots pulse; narration
 //!   keeps in step with the teacher's.
 //!
-//! The WebSocket runs on its own thread ([`Link`]), reconnecting with the teacher's token or the
-//! student's resume token; the systems here only read and write channels.
+//! The WebSocket ([`Link`]) runs on its own thread natively and on the browser's `WebSocket` in
+//! the web build; both reconnect with the teacher's token or the student's resume token, and
+//! the systems here only read and write channels.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::Receiver;
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::mpsc::{Sender, TryRecvError, channel};
+use std::time::Duration;
+
+use bevy::platform::time::Instant;
 
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
@@ -26,7 +31,9 @@ use super::narration::Playback;
 use super::nav::{Current, GoTo, NavSystems, SceneEntered};
 use super::ui::{Typing, label, update};
 use super::{Settings, TourData};
-use crate::live::{ClassState, ClientMsg, LiveJoin, LiveView, NarrationState, Role, ServerMsg, Student, ws_url};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::live::ws_url;
+use crate::live::{ClassState, ClientMsg, LiveJoin, LiveView, NarrationState, Role, ServerMsg, Student};
 use crate::pano::{ViewState, wrap_yaw};
 use crate::tour::Lang;
 
@@ -41,13 +48,23 @@ pub enum LinkEvent {
     Refused(String),
 }
 
-/// The WebSocket to the server, on its own thread.
+/// The WebSocket to the server: on its own thread natively, on the page's `WebSocket` in the
+/// browser.
 #[derive(Resource)]
 pub struct Link {
+    #[cfg(not(target_arch = "wasm32"))]
     out: Sender<ClientMsg>,
     events: Mutex<Receiver<LinkEvent>>,
 }
 
+impl Link {
+    fn drain(&self) -> Vec<LinkEvent> {
+        let rx = self.events.lock().expect("link events");
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl Link {
     /// Connect to session `join` on the server at `base`, and keep connecting until refused or
     /// dropped.
@@ -66,16 +83,12 @@ impl Link {
     pub fn send(&self, msg: ClientMsg) {
         let _ = self.out.send(msg);
     }
-
-    fn drain(&self) -> Vec<LinkEvent> {
-        let rx = self.events.lock().expect("link events");
-        std::iter::from_fn(|| rx.try_recv().ok()).collect()
-    }
 }
 
 /// Codes after which reconnecting cannot help.
 const FATAL: &[&str] = &["wrong_token", "full", "name_refused", "ended", "hello_first"];
 
+#[cfg(not(target_arch = "wasm32"))]
 fn link_thread(url: String, join: LiveJoin, out: Receiver<ClientMsg>, events: Sender<LinkEvent>) {
     let mut resume: Option<String> = None;
     let mut backoff = Duration::from_millis(250);
@@ -106,12 +119,14 @@ fn link_thread(url: String, join: LiveJoin, out: Receiver<ClientMsg>, events: Se
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 enum Ended {
     Quit,
     Refused(String),
     Lost(String, bool),
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn session(
     url: &str,
     hello: ClientMsg,
@@ -208,6 +223,192 @@ fn session(
         }
     }
 }
+
+
+/// The link in the browser: the page's `WebSocket`, with its callbacks on this (the only) thread.
+#[cfg(target_arch = "wasm32")]
+mod web_link {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::sync::mpsc::{Sender, channel};
+    use std::sync::Mutex;
+
+    use bevy::log::warn;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+    use super::{FATAL, Link, LinkEvent};
+    use crate::live::{ClientMsg, LiveJoin, ServerMsg, ws_url};
+
+    struct Socket {
+        base: String,
+        join: LiveJoin,
+        resume: Option<String>,
+        ws: Option<WebSocket>,
+        events: Sender<LinkEvent>,
+        backoff_ms: i32,
+        welcomed: bool,
+        quit: bool,
+        /// The current socket's callbacks, kept alive while it is open.
+        handlers: Vec<Box<dyn std::any::Any>>,
+    }
+
+    thread_local! {
+        static SOCKET: RefCell<Option<Rc<RefCell<Socket>>>> = const { RefCell::new(None) };
+    }
+
+    impl Link {
+        pub fn open(base: &str, join: &LiveJoin) -> Link {
+            let (events, rx) = channel();
+            let socket = Rc::new(RefCell::new(Socket {
+                base: base.trim_end_matches('/').to_string(),
+                join: join.clone(),
+                resume: None,
+                ws: None,
+                events,
+                backoff_ms: 250,
+                welcomed: false,
+                quit: false,
+                handlers: Vec::new(),
+            }));
+            SOCKET.with(|s| *s.borrow_mut() = Some(socket.clone()));
+            connect(&socket);
+            Link { events: Mutex::new(rx) }
+        }
+
+        /// Sent at once while connected; while away, dropped (the state goes again on
+        /// reconnecting), as natively.
+        pub fn send(&self, msg: ClientMsg) {
+            let Some(socket) = SOCKET.with(|s| s.borrow().clone()) else { return };
+            let mut st = socket.borrow_mut();
+            let leaving = matches!(msg, ClientMsg::Leave);
+            if let Some(ws) = st.ws.as_ref().filter(|ws| ws.ready_state() == WebSocket::OPEN) {
+                let _ = ws.send_with_str(&msg.to_json());
+                if leaving {
+                    let _ = ws.close();
+                }
+            }
+            if leaving {
+                st.quit = true;
+            }
+        }
+    }
+
+    fn connect(socket: &Rc<RefCell<Socket>>) {
+        let url = {
+            let st = socket.borrow();
+            if st.quit {
+                return;
+            }
+            // The page's origin, as ws:// or wss://.
+            ws_url(&st.base, st.join.code())
+        };
+        let ws = match WebSocket::new(&url) {
+            Ok(ws) => ws,
+            Err(e) => return lost(socket, format!("cannot open {url}: {e:?}")),
+        };
+        let on_open = {
+            let socket = socket.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                let st = socket.borrow();
+                let hello = match &st.join {
+                    LiveJoin::Guide { token, .. } => ClientMsg::Claim { token: token.clone() },
+                    LiveJoin::Join { name, .. } => ClientMsg::Join { name: name.clone(), resume: st.resume.clone() },
+                };
+                if let Some(ws) = &st.ws {
+                    let _ = ws.send_with_str(&hello.to_json());
+                }
+            })
+        };
+        let on_message = {
+            let socket = socket.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                let Some(text) = e.data().as_string() else { return };
+                let msg = match ServerMsg::parse(&text) {
+                    Ok(m) => m,
+                    Err(e) => return warn!("live: {e}"),
+                };
+                let mut st = socket.borrow_mut();
+                match &msg {
+                    ServerMsg::Welcome { resume, .. } => {
+                        if resume.is_some() {
+                            st.resume.clone_from(resume);
+                        }
+                        st.welcomed = true;
+                        st.backoff_ms = 250;
+                        let _ = st.events.send(LinkEvent::Connected);
+                    }
+                    ServerMsg::Error { code, message } if FATAL.contains(&code.as_str()) => {
+                        st.quit = true;
+                        let _ = st.events.send(LinkEvent::Refused(message.clone()));
+                        if let Some(ws) = &st.ws {
+                            let _ = ws.close();
+                        }
+                        return;
+                    }
+                    ServerMsg::Ended { .. } => st.quit = true,
+                    _ => {}
+                }
+                let _ = st.events.send(LinkEvent::Message(msg));
+            })
+        };
+        let on_close = {
+            let socket = socket.clone();
+            Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
+                let why = Some(e.reason()).filter(|r| !r.is_empty());
+                lost(&socket, why.unwrap_or_else(|| "the connection to the server closed".to_string()));
+            })
+        };
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let mut st = socket.borrow_mut();
+        st.welcomed = false;
+        st.ws = Some(ws);
+        st.handlers = vec![Box::new(on_open), Box::new(on_message), Box::new(on_close)];
+    }
+
+    /// The connection dropped (or never opened): say so, find out whether the session is still
+    /// there (a browser does not show a refused handshake's answer), and try again later.
+    fn lost(socket: &Rc<RefCell<Socket>>, why: String) {
+        let (quit, url) = {
+            let st = socket.borrow();
+            (st.quit, format!("{}/api/v1/sessions/{}", st.base, st.join.code()))
+        };
+        if quit {
+            return;
+        }
+        let _ = socket.borrow().events.send(LinkEvent::Lost(why));
+        let socket = socket.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok((400 | 404 | 410, body)) = crate::viewer::io::request("GET", &url, None).await {
+                let reason = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["error"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| "the session is over".to_string());
+                let mut st = socket.borrow_mut();
+                st.quit = true;
+                let _ = st.events.send(LinkEvent::Refused(reason));
+                return;
+            }
+            let delay = {
+                let mut st = socket.borrow_mut();
+                let d = st.backoff_ms;
+                st.backoff_ms = (d * 2).min(4000);
+                d
+            };
+            let again = Closure::once_into_js(move || connect(&socket));
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), delay);
+            }
+        });
+    }
+}
+
+/// Where students join in the browser (the page's address up to the code), shown to the teacher.
+#[derive(Resource, Debug, Clone)]
+pub struct JoinHint(pub String);
 
 /// This viewer's part in a live session.
 #[derive(Resource, Debug, Clone)]
@@ -783,7 +984,7 @@ fn live_button(action: LiveAction) -> impl Bundle {
     )
 }
 
-fn build_live_ui(mut commands: Commands, live: Res<LiveSession>) {
+fn build_live_ui(mut commands: Commands, live: Res<LiveSession>, hint: Option<Res<JoinHint>>) {
     let teacher = live.role == Role::Teacher;
     commands
         .spawn((
@@ -809,6 +1010,9 @@ fn build_live_ui(mut commands: Commands, live: Res<LiveSession>) {
                 p.spawn((label("", 20.0, Color::WHITE), StatusText));
                 // Large enough to copy onto a board from the back of the room.
                 p.spawn((label(spaced(&live.code), 72.0, GOLD), CodeText));
+                if let Some(h) = &hint {
+                    p.spawn(label(format!("{}{}", h.0, live.code), 15.0, Color::srgb(0.9, 0.9, 0.9)));
+                }
                 p.spawn(Node { flex_direction: FlexDirection::Row, flex_wrap: FlexWrap::Wrap, ..default() })
                     .with_children(|row| {
                         for a in [LiveAction::Gather, LiveAction::Highlight, LiveAction::Note, LiveAction::End] {
@@ -976,6 +1180,7 @@ fn live_ui(
 }
 
 /// `POST /api/v1/sessions` on the server at `base`: the new session's code and teacher token.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn create_session(base: &str) -> Result<(String, String), String> {
     let url = format!("{}/api/v1/sessions", base.trim_end_matches('/'));
     let v: serde_json::Value = match ureq::post(&url).call() {
@@ -993,6 +1198,7 @@ pub fn create_session(base: &str) -> Result<(String, String), String> {
 }
 
 /// `GET /api/v1/sessions/{code}`: where the class is, or why it cannot be joined.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn session_info(base: &str, code: &str) -> Result<serde_json::Value, String> {
     let url = format!("{}/api/v1/sessions/{code}", base.trim_end_matches('/'));
     match ureq::get(&url).call() {

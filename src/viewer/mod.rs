@@ -9,8 +9,7 @@
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
 //! - [`memorial`]: offerings, messages, and their queue on disk
 //! - [`net`]: the tour and assets from a server, visits
-//! - `live`: live guided sessions, teacher and students (native; the browser's comes with the
-//!   web build)
+//! - [`live`]: live guided sessions, teacher and students
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`headless`]: `cloudhall view --screenshot`
 
@@ -18,7 +17,6 @@ pub mod curator;
 pub mod headless;
 pub mod hotspots;
 pub mod io;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod live;
 pub mod look;
 pub mod map;
@@ -154,7 +152,6 @@ impl Plugin for ViewerPlugin {
             ))
             .add_systems(Startup, (install_font, spawn_camera));
         app.world_mut().resource_mut::<look::Autorotate>().enabled = self.options.autorotate;
-        #[cfg(not(target_arch = "wasm32"))]
         if let (Some(base), Some(join)) = (&self.options.server, &self.options.live) {
             app.add_plugins(live::LivePlugin { base: base.clone(), join: join.clone() });
         }

@@ -442,6 +442,8 @@ fn guide(
 #[derive(Component)]
 struct NarrationAudio {
     generation: u64,
+    /// Where in the track the player started: its own position counts from there.
+    start: f64,
 }
 
 /// Start and steer the audio output; with no device, say once why it is silent.
@@ -478,8 +480,21 @@ fn sync_audio(
         if (sink.speed() as f64 - clock.speed).abs() > 1e-3 {
             sink.set_speed(clock.speed as f32);
         }
-        let drift = sink.position().as_secs_f64() - clock.position;
+        // A seek (natively) makes the player's position absolute; a player started part-way
+        // (in the browser, where it is never seeked) counts from where it started.
+        let start = if cfg!(target_arch = "wasm32") { audio.start } else { 0.0 };
+        let drift = start + sink.position().as_secs_f64() - clock.position;
         if drift.abs() > 0.3 && !clock.ended() {
+            // rodio's seek waits for the audio callback to answer. In the browser that callback
+            // runs on this same thread (and not at all before the first tap), so the wait would
+            // never end: there a new player starts at the clock's position instead, once the
+            // audio is running (its position has moved).
+            #[cfg(target_arch = "wasm32")]
+            if sink.position() > std::time::Duration::ZERO {
+                commands.entity(e).despawn();
+                have = false;
+            }
+            #[cfg(not(target_arch = "wasm32"))]
             let _ = sink.try_seek(std::time::Duration::from_secs_f64(clock.position));
         }
     }
@@ -489,7 +504,7 @@ fn sync_audio(
         let handle: Handle<AudioSource> = assets.load(audio);
         let clock = playback.clock;
         commands.spawn((
-            NarrationAudio { generation },
+            NarrationAudio { generation, start: clock.position },
             AudioPlayer(handle),
             PlaybackSettings {
                 mode: PlaybackMode::Remove,

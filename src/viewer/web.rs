@@ -14,10 +14,12 @@ use bevy::prelude::*;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
+use super::live::LiveSession;
 use super::look::Look;
 use super::nav::Current;
 use super::panorama::PanoramaStatus;
 use super::{FontFile, StartView, ViewerOptions, ViewerPlugin};
+use crate::live::{LiveJoin, is_code};
 use crate::tour::Lang;
 
 /// Tell the page how far loading has come.
@@ -34,7 +36,7 @@ pub fn progress(text: &str, fraction: f64) {
 fn query() -> Vec<(String, String)> {
     let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) else { return Vec::new() };
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
-    ["site", "scene", "yaw", "pitch", "hfov", "lang"]
+    ["site", "scene", "yaw", "pitch", "hfov", "lang", "guide", "join", "name"]
         .iter()
         .filter_map(|k| params.get(k).map(|v| (k.to_string(), v)))
         .collect()
@@ -55,11 +57,62 @@ pub fn options_from_query(pairs: &[(String, String)]) -> ViewerOptions {
     }
 }
 
+/// A live session the page takes part in, and for a student where the class is.
+type LiveStart = (LiveJoin, Option<(String, String)>);
+
+/// What `?guide` or `?join=CODE&name=NAME` asks for. `?guide` makes a session (or, on reload,
+/// takes back the one this tab leads: its token is kept in session storage) and puts its code
+/// in the address; `?join` checks the code first, so a wrong one is a clear message.
+async fn live_from_query(pairs: &[(String, String)]) -> Result<Option<LiveStart>, String> {
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_string());
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    if let Some(code) = get("guide") {
+        let kept = storage.as_ref().and_then(|s| s.get_item(&format!("cloudhall-guide-{code}")).ok().flatten());
+        if let Some(token) = kept
+            && is_code(&code)
+            && matches!(super::io::request("GET", &format!("api/v1/sessions/{code}"), None).await, Ok((200, _)))
+        {
+            return Ok(Some((LiveJoin::Guide { code, token }, None)));
+        }
+        let (status, body) = super::io::request("POST", "api/v1/sessions", None).await?;
+        let v: Value = serde_json::from_str(&body).unwrap_or_default();
+        let (Some(code), Some(token)) = (v["code"].as_str(), v["teacher_token"].as_str()) else {
+            let why = v["error"].as_str().unwrap_or("no answer");
+            return Err(format!("the server refused a new session ({status}): {why}"));
+        };
+        if let Some(s) = &storage {
+            let _ = s.set_item(&format!("cloudhall-guide-{code}"), token);
+        }
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("?guide={code}")));
+        }
+        return Ok(Some((LiveJoin::Guide { code: code.to_string(), token: token.to_string() }, None)));
+    }
+    let Some(code) = get("join") else { return Ok(None) };
+    if !is_code(&code) {
+        return Err(format!("`{code}` is not a session code: a code is six digits"));
+    }
+    let (status, body) = super::io::request("GET", &format!("api/v1/sessions/{code}"), None).await?;
+    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    if status != 200 {
+        return Err(v["error"].as_str().map_or_else(|| format!("no session {code}"), str::to_string));
+    }
+    let at = match (v["site"].as_str(), v["scene"].as_str()) {
+        (Some(a), Some(b)) => Some((a.to_string(), b.to_string())),
+        _ => None,
+    };
+    Ok(Some((LiveJoin::Join { code, name: get("name").unwrap_or_default() }, at)))
+}
+
 /// Fetch the tour, then run the viewer in the page's canvas `#cloudhall`.
 pub fn start() {
     wasm_bindgen_futures::spawn_local(async {
+        let live = match live_from_query(&query()).await {
+            Ok(l) => l,
+            Err(e) => return progress(&format!("error: {e}"), -1.0),
+        };
         match prepare().await {
-            Ok((tour, font)) => run(tour, font),
+            Ok((tour, font)) => run(tour, font, live),
             Err(e) => {
                 error!("{e}");
                 progress(&format!("error: {e}"), -1.0);
@@ -90,8 +143,21 @@ async fn prepare() -> Result<(crate::tour::Tour, Option<PathBuf>), String> {
     Ok((tour, font.map(PathBuf::from)))
 }
 
-fn run(tour: crate::tour::Tour, font: Option<PathBuf>) {
-    let options = options_from_query(&query());
+fn run(tour: crate::tour::Tour, font: Option<PathBuf>, live: Option<LiveStart>) {
+    let mut options = options_from_query(&query());
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let in_session = live.is_some();
+    if let Some((join, at)) = live {
+        // A student starts where the class is.
+        if let Some((site, scene)) = at {
+            options.site = Some(site);
+            options.scene = Some(scene);
+        }
+        options.map = false;
+        options.server = Some(origin.clone());
+        options.live = Some(join);
+        options.autorotate = false;
+    }
     let tour = Arc::new(tour);
     let start = match super::start_position(&tour, options.site.as_deref(), options.scene.as_deref()) {
         Ok(s) => s,
@@ -104,7 +170,6 @@ fn run(tour: crate::tour::Tour, font: Option<PathBuf>) {
         }
     };
     progress("panorama", 0.55);
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -120,7 +185,10 @@ fn run(tour: crate::tour::Tour, font: Option<PathBuf>) {
             })
             .set(AssetPlugin { file_path: "assets".into(), meta_check: AssetMetaCheck::Never, ..default() }),
     );
-    app.insert_resource(super::net::Remote { base: origin, client_id: client_id() });
+    app.insert_resource(super::net::Remote { base: origin.clone(), client_id: client_id() });
+    if in_session {
+        app.insert_resource(super::live::JoinHint(format!("{origin}/?join=")));
+    }
     if let Some(f) = font {
         app.insert_resource(FontFile(f));
     }
@@ -156,9 +224,16 @@ fn report_ready(status: Res<PanoramaStatus>, mut done: Local<bool>) {
 }
 
 /// The address bar names the scene and view on screen, so a view can be shared.
-fn follow_address(current: Res<Current>, look: Res<Look>, time: Res<Time>, mut last: Local<(String, f32)>) {
-    // Once the view has settled: not on every frame of a drag.
-    if look.target.is_some() || look.velocity != (0.0, 0.0) || time.elapsed_secs() - last.1 < 0.5 {
+fn follow_address(
+    current: Res<Current>,
+    look: Res<Look>,
+    time: Res<Time>,
+    live: Option<Res<LiveSession>>,
+    mut last: Local<(String, f32)>,
+) {
+    // In a live session the address keeps the session's code (a reload goes back to the class);
+    // otherwise once the view has settled: not on every frame of a drag.
+    if live.is_some() || look.target.is_some() || look.velocity != (0.0, 0.0) || time.elapsed_secs() - last.1 < 0.5 {
         return;
     }
     let v = look.view;
