@@ -13,10 +13,12 @@ APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 lib
 	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers
 # The browser build (`make web`): wasm-opt and brotli.
 APT_WEB := binaryen brotli
+# The browser tests: Debian's Chromium, driven by playwright-core under Node.
+APT_E2E := chromium
 # Regenerating the sample content (`make content`).
 APT_CONTENT := espeak-ng vorbis-tools fonts-wqy-microhei
 
-.PHONY: run test check screenshot content deps deps-content wasm-target fmt web deps-web
+.PHONY: run test check screenshot content deps deps-content wasm-target fmt web deps-web deps-e2e
 
 # Opens the viewer on the bundled tour; without a display, renders a screenshot instead.
 run: deps
@@ -30,14 +32,17 @@ run: deps
 			$(CARGO) run --bin cloudhall -- view --screenshot cloudhall-screenshot.png; \
 	fi
 
-# The server's tests run on SQLite and on a local PostgreSQL that tools/pg-test.sh starts.
-test: deps wasm-target
+# The server's tests run on SQLite and on a local PostgreSQL that tools/pg-test.sh starts; then
+# the web viewer is built (`make web`) and tested in headless Chromium against `cloudhall serve`.
+test: deps deps-web deps-e2e wasm-target
 	@mkdir -p -m 700 $${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)}
 	pg_url=$$(./tools/pg-test.sh) && \
 	CLOUDHALL_TEST_POSTGRES_URL=$$pg_url XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp/cloudhall-xdg-$$(id -u)} \
 		$(CARGO) test --all-targets --no-fail-fast
-	# The viewer must stay buildable for the browser.
-	$(CARGO) check --target wasm32-unknown-unknown --no-default-features --features viewer
+	./tools/build-web.sh
+	$(CARGO) build --bin cloudhall
+	cd web/e2e && npm ci --no-audit --no-fund --loglevel=error && \
+		CLOUDHALL_BIN=$(CARGO_TARGET_DIR)/debug/cloudhall npm test
 
 # The viewer for the browser into web/dist, served by `cloudhall serve` at /.
 web: deps-web wasm-target
@@ -45,6 +50,11 @@ web: deps-web wasm-target
 
 deps-web:
 	@./tools/apt-install.sh $(APT_WEB)
+
+# Node from the system when there is one (it may not be Debian's package), else Debian's.
+deps-e2e:
+	@./tools/apt-install.sh $(APT_E2E)
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || ./tools/apt-install.sh nodejs npm
 
 check: deps
 	$(CARGO) run --bin cloudhall -- check scenes

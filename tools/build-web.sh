@@ -32,7 +32,7 @@ cp web/index.html web/loader.js "$out/"
 printf '{"wasm_bytes": %s}\n' "$(stat -c %s "$out/cloudhall_bg.wasm")" > "$out/build.json"
 for f in "$out"/*.wasm "$out"/*.js "$out"/*.html; do
   gzip -9 -k -f "$f"
-  brotli -q 11 -k -f "$f"
+  brotli -q "${BROTLI_Q:-11}" -k -f "$f"
 done
 ls -l "$out" >&2
 echo "web viewer in $out: run \`cloudhall serve\` and open http://127.0.0.1:8080/" >&2

@@ -26,12 +26,20 @@ window.cloudhallProgress = (text, fraction) => {
     fail("无法打开展馆 The hall cannot open: " + text.replace(/^error: /, ""));
     return;
   }
-  if (text === "ready" || fraction >= 1) {
-    show("完成 Ready", 1);
-    loading.classList.add("gone");
-    document.body.dataset.ready = "1";
-    document.getElementById("cloudhall").focus();
-    if (audioContexts.some((c) => c.state !== "running")) sound.style.display = "block";
+  if (text === "ready" || text === "preview" || fraction >= 1) {
+    // The small preview of the first panorama is enough to start looking around; the viewer
+    // says itself that the full image is still loading.
+    if (text === "preview") document.body.dataset.preview = "1";
+    else {
+      window.cloudhallReadyAt = performance.now();
+      show("完成 Ready", 1);
+      document.body.dataset.ready = "1";
+    }
+    if (!loading.classList.contains("gone")) {
+      loading.classList.add("gone");
+      document.getElementById("cloudhall").focus();
+      if (audioContexts.some((c) => c.state !== "running")) sound.style.display = "block";
+    }
     return;
   }
   show(steps[text] || text, 0.5 + fraction / 2);
@@ -77,7 +85,29 @@ async function download(url, total) {
   return out;
 }
 
+// `?join` without a valid code and a name: ask for them first (a class is joined from the
+// address the teacher shows, /?join=CODE, and each student types a name).
+function askToJoin(params) {
+  const form = document.getElementById("join");
+  const code = form.elements.code;
+  code.value = (params.get("join") || "").replace(/\D/g, "").slice(0, 6);
+  form.elements.name.value = params.get("name") || "";
+  loading.classList.add("gone");
+  form.hidden = false;
+  (code.value.length === 6 ? form.elements.name : code).focus();
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams({ join: code.value.trim(), name: form.elements.name.value.trim() });
+    location.search = "?" + q.toString();
+  });
+}
+
 async function main() {
+  const params = new URLSearchParams(location.search);
+  if (params.has("join") && !(/^\d{6}$/.test(params.get("join").trim()) && (params.get("name") || "").trim())) {
+    askToJoin(params);
+    return;
+  }
   if (!document.createElement("canvas").getContext("webgl2")) {
     fail("此浏览器不支持 WebGL2，无法显示全景。请使用新版 Chrome、Edge、Firefox 或 Safari。 This browser has no WebGL2, which the panoramas need: please open the hall in a recent Chrome, Edge, Firefox or Safari.");
     document.body.dataset.webgl2 = "missing";

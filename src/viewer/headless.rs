@@ -85,7 +85,7 @@ pub fn settle(app: &mut App) -> Result<u32, String> {
     loop {
         pump(app);
         frames += 1;
-        if *app.world().resource::<PanoramaStatus>() != PanoramaStatus::Loading {
+        if matches!(app.world().resource::<PanoramaStatus>(), PanoramaStatus::Shown | PanoramaStatus::Failed(_)) {
             break;
         }
         if started.elapsed() > TIMEOUT {

@@ -224,14 +224,13 @@ fn session(
     }
 }
 
-
 /// The link in the browser: the page's `WebSocket`, with its callbacks on this (the only) thread.
 #[cfg(target_arch = "wasm32")]
 mod web_link {
     use std::cell::RefCell;
     use std::rc::Rc;
-    use std::sync::mpsc::{Sender, channel};
     use std::sync::Mutex;
+    use std::sync::mpsc::{Sender, channel};
 
     use bevy::log::warn;
     use wasm_bindgen::JsCast;

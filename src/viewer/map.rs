@@ -114,8 +114,9 @@ enum MapAction {
     Select(String),
     CloseCard,
 }
+/// The corner floor plan with its buttons.
 #[derive(Component)]
-struct MiniRoot;
+pub struct MiniRoot;
 #[derive(Component)]
 struct MiniPlan;
 #[derive(Component)]

@@ -203,7 +203,7 @@ impl Plugin for MemorialPlugin {
             }
         }
         app.insert_resource(memorial)
-            .add_systems(Startup, build_section)
+            .add_systems(Startup, build_section.after(super::ui::build_ui))
             .add_systems(Update, (refresh_on_open, buttons, typing, send, receive, show).chain());
     }
 }
@@ -252,25 +252,24 @@ fn field_box(field: Field) -> impl Bundle {
 }
 
 /// The memorial section lives inside the hotspot panel's column and shows for Memorial hotspots.
-fn build_section(mut commands: Commands) {
-    commands
+/// It goes above the panel's close button, so the panel (which scrolls) never hides it on a
+/// short screen.
+fn build_section(mut commands: Commands, panel: Query<(Entity, &Children), With<super::ui::HotspotPanel>>) {
+    let section = commands
         .spawn((
             Section,
             Node {
-                position_type: PositionType::Absolute,
-                left: Val::Percent(20.0),
-                right: Val::Percent(20.0),
-                bottom: Val::Px(190.0),
                 flex_direction: FlexDirection::Column,
                 padding: UiRect::all(Val::Px(12.0)),
+                margin: UiRect::bottom(Val::Px(10.0)),
                 border_radius: BorderRadius::all(Val::Px(8.0)),
+                flex_shrink: 0.0,
                 display: Display::None,
                 ..default()
             },
             BackgroundColor(Color::srgba(0.12, 0.05, 0.05, 0.95)),
             Interaction::default(),
             bevy::ui::FocusPolicy::Block,
-            GlobalZIndex(31),
         ))
         .with_children(|s| {
             s.spawn(Node { flex_direction: FlexDirection::Row, align_items: AlignItems::Center, ..default() })
@@ -329,7 +328,15 @@ fn build_section(mut commands: Commands) {
                     ..default()
                 },
             ));
-        });
+        })
+        .id();
+    match panel.single() {
+        // Above the close button, the panel's last child.
+        Ok((p, children)) => {
+            commands.entity(p).insert_children(children.len().saturating_sub(1), &[section]);
+        }
+        Err(_) => warn!("no hotspot panel to hold the memorial"),
+    }
 }
 
 #[derive(Component)]

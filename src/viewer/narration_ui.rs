@@ -52,6 +52,13 @@ struct MuteLabel;
 struct SubtitleModeLabel;
 #[derive(Component)]
 pub struct SubtitleBox;
+/// The row holding the subtitle, above the narration bar.
+#[derive(Component)]
+pub struct SubtitleRow;
+/// How high the subtitle sits: above the narration bar, which on a narrow screen wraps into
+/// more rows ([`SUBTITLE_BOTTOM_COMPACT`]).
+pub const SUBTITLE_BOTTOM: f32 = 172.0;
+pub const SUBTITLE_BOTTOM_COMPACT: f32 = 300.0;
 #[derive(Component)]
 pub struct SubtitleText;
 #[derive(Component)]
@@ -195,11 +202,12 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
     // The subtitle, above the bar.
     commands
         .spawn((
+            SubtitleRow,
             Node {
                 position_type: PositionType::Absolute,
                 left: Val::Px(0.0),
                 right: Val::Px(0.0),
-                bottom: Val::Px(172.0),
+                bottom: Val::Px(SUBTITLE_BOTTOM),
                 justify_content: JustifyContent::Center,
                 ..default()
             },

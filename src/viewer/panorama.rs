@@ -38,8 +38,9 @@ pub struct PanoramaSystems;
 
 /// Largest cube face: WebGL2 guarantees 2048-pixel textures.
 pub const MAX_FACE: u32 = 2048;
-/// Panoramas kept converted at once (current, neighbours, a few recent ones).
-const CACHE_SIZE: usize = 8;
+/// Panoramas kept converted at once (current, neighbours, a few recent ones, and the small
+/// previews, which are tiny).
+const CACHE_SIZE: usize = 12;
 /// Skybox brightness that shows the image's colours 1:1 at the default exposure.
 pub const SKYBOX_BRIGHTNESS: f32 = 1000.0;
 
@@ -123,6 +124,8 @@ impl PanoramaCache {
 pub enum PanoramaStatus {
     #[default]
     Loading,
+    /// The scene's small preview (its thumbnail) is on screen while the panorama loads.
+    Preview,
     Shown,
     /// The message names the file and what is wrong with it.
     Failed(String),
@@ -191,14 +194,20 @@ fn request_for_scene(
     let remote = remote.as_ref().map(|r| r.base.as_str());
     if entered.read().last().is_some() {
         *status = PanoramaStatus::Loading;
-        // The scene's own panorama first, alone, so it is ready as soon as possible...
-        if let Some(own) = current.scene(&tour).map(|s| s.panorama.clone()) {
-            cache.request(&own, &tour.0.assets_dir, remote);
+        // The scene's own panorama first, alone, so it is ready as soon as possible; while it
+        // loads (on a slow link, seconds) its small thumbnail shows in its place...
+        if let Some(scene) = current.scene(&tour) {
+            if !cache.is_ready(&scene.panorama)
+                && let Some(preview) = preview_of(scene)
+            {
+                cache.request(&preview, &tour.0.assets_dir, remote);
+            }
+            cache.request(&scene.panorama, &tour.0.assets_dir, remote);
         }
         return;
     }
     // ...then the neighbours, once it is on screen (or has failed).
-    if *status != PanoramaStatus::Loading && cache.is_changed() {
+    if !matches!(*status, PanoramaStatus::Loading | PanoramaStatus::Preview) && cache.is_changed() {
         for key in wanted(&tour, &current).iter().skip(1) {
             if cache.get(key).is_none() {
                 cache.request(key, &tour.0.assets_dir, remote);
@@ -234,6 +243,15 @@ fn finish_loads(mut cache: ResMut<PanoramaCache>, mut images: ResMut<Assets<Imag
     }
 }
 
+/// A scene's thumbnail, shown as a blurred panorama while the full one loads.
+pub fn preview_of(scene: &crate::tour::Scene) -> Option<Panorama> {
+    scene
+        .thumbnail
+        .as_ref()
+        .filter(|t| !scene.panorama.assets().contains(&t.as_str()))
+        .map(|t| Panorama::Equirect(t.clone()))
+}
+
 fn show_current(
     tour: Res<TourData>,
     current: Res<Current>,
@@ -242,18 +260,27 @@ fn show_current(
     mut cams: Query<&mut Skybox, With<PanoramaCamera>>,
 ) {
     let Some(scene) = current.scene(&tour) else { return };
+    let mut show = |handle: &Handle<Image>| {
+        for mut sky in &mut cams {
+            if sky.image.as_ref() != Some(handle) {
+                sky.image = Some(handle.clone());
+                sky.brightness = SKYBOX_BRIGHTNESS;
+            }
+        }
+    };
     let next = match cache.get(&scene.panorama) {
         Some(Entry::Ready(handle)) => {
-            for mut sky in &mut cams {
-                if sky.image.as_ref() != Some(handle) {
-                    sky.image = Some(handle.clone());
-                    sky.brightness = SKYBOX_BRIGHTNESS;
-                }
-            }
+            show(handle);
             PanoramaStatus::Shown
         }
         Some(Entry::Failed(e)) => PanoramaStatus::Failed(e.clone()),
-        _ => PanoramaStatus::Loading,
+        _ => match preview_of(scene).and_then(|p| cache.get(&p)) {
+            Some(Entry::Ready(handle)) => {
+                show(handle);
+                PanoramaStatus::Preview
+            }
+            _ => PanoramaStatus::Loading,
+        },
     };
     if *status != next {
         *status = next;

@@ -32,10 +32,74 @@ impl Plugin for UiPlugin {
                     site_list,
                     compass,
                     status_overlays,
+                    fit_to_screen,
                 )
                     .chain(),
             );
     }
+}
+
+/// Narrower than this (logical pixels) is a phone held upright, or a small window.
+pub const COMPACT_WIDTH: f32 = 700.0;
+/// The least height of a button on a touch screen: a fingertip.
+pub const FINGER: f32 = 44.0;
+
+/// Phones and small windows: the hotspot panel spans the width, the corner floor plan starts
+/// hidden (its button shows it), and on a touch screen every button is at least a fingertip tall.
+/// Runs when the window's size changes and on the first touch.
+fn fit_to_screen(
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    touches: Option<Res<bevy::input::touch::Touches>>,
+    mut state: Local<(Option<bool>, bool, bool)>,
+    mut mini: Option<ResMut<super::map::MiniMap>>,
+    mut nodes: ParamSet<(
+        Query<&mut Node, With<HotspotPanel>>,
+        Query<&mut Node, With<Button>>,
+        Query<&mut Node, With<super::map::MiniRoot>>,
+        Query<&mut Node, With<super::narration_ui::SubtitleRow>>,
+    )>,
+    added: Query<(), Added<Button>>,
+) {
+    let Ok(window) = windows.single() else { return };
+    let compact = window.width() < COMPACT_WIDTH;
+    let touched = state.1 || touches.as_ref().is_some_and(|t| t.any_just_pressed());
+    let changed = state.0 != Some(compact);
+    let finger = touched || compact;
+    if !changed && touched == state.1 && (!finger || added.is_empty()) {
+        return;
+    }
+    if changed {
+        // The floor plan would cover half a phone's screen: hidden the first time the screen
+        // is found narrow (the visitor's own choice after that stands).
+        if compact
+            && !state.2
+            && let Some(m) = mini.as_mut()
+        {
+            m.hidden = true;
+            state.2 = true;
+        }
+        let side = Val::Percent(if compact { 3.0 } else { 20.0 });
+        for mut n in &mut nodes.p0() {
+            n.left = side;
+            n.right = side;
+        }
+        // Below the top buttons, which wrap into two rows.
+        for mut n in &mut nodes.p2() {
+            n.top = Val::Px(if compact { 116.0 } else { 60.0 });
+        }
+        use super::narration_ui::{SUBTITLE_BOTTOM, SUBTITLE_BOTTOM_COMPACT};
+        for mut n in &mut nodes.p3() {
+            n.bottom = Val::Px(if compact { SUBTITLE_BOTTOM_COMPACT } else { SUBTITLE_BOTTOM });
+        }
+    }
+    if finger {
+        for mut n in &mut nodes.p1() {
+            if n.min_height != Val::Px(FINGER) {
+                n.min_height = Val::Px(FINGER);
+            }
+        }
+    }
+    *state = (Some(compact), touched, state.2);
 }
 
 const PANEL_BG: Color = Color::srgba(0.08, 0.08, 0.10, 0.86);
@@ -114,7 +178,7 @@ struct SceneStrip;
 #[derive(Component)]
 struct SiteList;
 #[derive(Component)]
-struct HotspotPanel;
+pub struct HotspotPanel;
 #[derive(Component)]
 struct PanelTitle;
 #[derive(Component)]
@@ -184,7 +248,7 @@ fn blocking() -> impl Bundle {
     (Interaction::default(), FocusPolicy::Block)
 }
 
-fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Settings>) {
+pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Settings>) {
     let lang = settings.lang;
     // Title, top left.
     commands
@@ -197,7 +261,7 @@ fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Settings>
                 padding: UiRect::axes(Val::Px(16.0), Val::Px(10.0)),
                 border: UiRect::left(Val::Px(4.0)),
                 border_radius: BorderRadius::all(Val::Px(6.0)),
-                max_width: Val::Percent(60.0),
+                max_width: Val::Percent(40.0),
                 ..default()
             },
             BackgroundColor(PANEL_BG),
@@ -211,7 +275,16 @@ fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Settings>
     // Buttons, top right.
     commands
         .spawn((
-            Node { position_type: PositionType::Absolute, right: Val::Px(8.0), top: Val::Px(8.0), ..default() },
+            Node {
+                position_type: PositionType::Absolute,
+                right: Val::Px(8.0),
+                top: Val::Px(8.0),
+                // On a narrow screen the buttons wrap into rows rather than run under the title.
+                max_width: Val::Percent(56.0),
+                flex_wrap: FlexWrap::Wrap,
+                justify_content: JustifyContent::FlexEnd,
+                ..default()
+            },
             GlobalZIndex(10),
         ))
         .with_children(|p| {
@@ -693,8 +766,8 @@ fn status_overlays(
         }
     }
     let loading_text = match (&*status, settings.lang) {
-        (PanoramaStatus::Loading, Lang::Zh) => "正在加载全景……",
-        (PanoramaStatus::Loading, Lang::En) => "Loading the panorama…",
+        (PanoramaStatus::Loading | PanoramaStatus::Preview, Lang::Zh) => "正在加载全景……",
+        (PanoramaStatus::Loading | PanoramaStatus::Preview, Lang::En) => "Loading the panorama…",
         _ => "",
     };
     for mut t in &mut loading {

@@ -211,13 +211,22 @@ fn client_id() -> String {
 }
 
 /// The loading bar goes when the first panorama is on screen (or cannot be).
-fn report_ready(status: Res<PanoramaStatus>, mut done: Local<bool>) {
+/// On a slow link the scene's small preview shows first: the bar goes then, and the viewer's
+/// own "loading the panorama" line stays until the full image is in.
+fn report_ready(status: Res<PanoramaStatus>, mut done: Local<bool>, mut previewed: Local<bool>) {
     if *done {
         return;
     }
     match &*status {
         PanoramaStatus::Shown => progress("ready", 1.0),
         PanoramaStatus::Failed(e) => progress(&format!("error: {e}"), 1.0),
+        PanoramaStatus::Preview => {
+            if !*previewed {
+                *previewed = true;
+                progress("preview", 0.9);
+            }
+            return;
+        }
         PanoramaStatus::Loading => return,
     }
     *done = true;

@@ -1,7 +1,9 @@
 // The hall in headless Chromium (Debian's /usr/bin/chromium, WebGL2 on SwiftShader), served by a
 // real `cloudhall serve` with the web build of `make web`: the page loads and shows the
 // panorama, a deep link opens its view, dragging turns the view and the address follows, and a
-// click on a Go hotspot changes the scene and the address. Pixels are read from screenshots.
+// click on a Go hotspot changes the scene and the address, a flower laid on the page raises the
+// server's count, a slow link shows the scene's preview first, and a student joins a live class
+// from the page. Pixels are read from screenshots.
 //
 // CLOUDHALL_BIN: the cloudhall binary (default: the debug build in CARGO_TARGET_DIR).
 import { test, before, after } from "node:test";
@@ -9,11 +11,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { decodePng } from "./png.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const target = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache/cloudhall/target");
 const bin = process.env.CLOUDHALL_BIN || join(target, "debug/cloudhall");
 const VIEW = { width: 960, height: 540 };
@@ -142,4 +145,153 @@ test("clicking a Go hotspot moves to its scene and the address says so", async (
   assert.equal(param(page, "site"), site);
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+/** The first run of `run` pixels, in reading order, within `tol` of `rgb`: where a button of
+ * that colour starts (a run that long is no stray pixel of the panorama). */
+function findColour(png, [r, g, b], tol = 6, run = 40) {
+  for (let y = 0; y < png.height; y++) {
+    let n = 0;
+    for (let x = 0; x < png.width; x++) {
+      const [pr, pg, pb] = png.pixel(x, y);
+      n = Math.abs(pr - r) <= tol && Math.abs(pg - g) <= tol && Math.abs(pb - b) <= tol ? n + 1 : 0;
+      if (n === run) return [x - run + 1, y];
+    }
+  }
+  return null;
+}
+
+test("a flower laid on the page raises the server's count", async () => {
+  let pick;
+  for (const s of tour.sites) {
+    for (const sc of s.scenes) {
+      const h = sc.hotspots.find((h) => h.kind.Memorial === "Site" && Math.abs(h.pitch) < 30);
+      if (h && !pick) pick = { site: s.id, scene: sc.id, h };
+    }
+  }
+  assert.ok(pick, "the tour has a memorial for a site");
+  const { site, scene, h } = pick;
+  const counts = async () => (await (await fetch(`${base}/api/v1/memorial/counts?site=${site}`)).json()).counts.flower;
+  const before = await counts();
+  const page = await open(`?site=${site}&scene=${scene}&yaw=${h.yaw}&pitch=${h.pitch}&hfov=60`);
+  await page.waitForTimeout(1000);
+  // The memorial hotspot is in the middle of the view: a click opens its panel.
+  await page.mouse.click(VIEW.width / 2, VIEW.height / 2, { delay: 120 });
+  // The offering buttons are the memorial's dark red (0.55, 0.1, 0.1); "lay a flower" comes first.
+  let at = null;
+  for (let i = 0; i < 20 && !at; i++) {
+    await page.waitForTimeout(500);
+    at = findColour(decodePng(await page.screenshot()), [140, 26, 26]);
+  }
+  assert.ok(at, "the memorial panel shows its offering buttons");
+  await page.mouse.click(at[0] + 16, at[1] + 14, { delay: 120 });
+  for (let i = 0; i < 60 && (await counts()) === before; i++) await page.waitForTimeout(500);
+  assert.equal(await counts(), before + 1, "one flower more on the server");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("on a slow link the scene's small preview shows before the full panorama", async () => {
+  const { site, scene, sceneData } = first();
+  const page = await browser.newPage({ viewport: VIEW });
+  // Full panoramas arrive 20 s late; thumbnails (the previews) at once.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route("**/assets/pano/**", async (route) => {
+    await Promise.race([held, new Promise((r) => setTimeout(r, 20_000))]);
+    await route.continue();
+  });
+  await page.goto(`${base}/?site=${site}&scene=${scene}&yaw=0&pitch=0&hfov=40`);
+  await page.waitForFunction(() => document.body.dataset.preview === "1", null, { timeout: READY });
+  assert.notEqual(await page.evaluate(() => document.body.dataset.ready), "1", "the full panorama is not in yet");
+  assert.ok(sceneData.thumbnail, "the scene has a thumbnail");
+  assert.equal(disc(await centre(page)), "red", "the preview already shows the red disc ahead");
+  release();
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: READY });
+  assert.equal(disc(await centre(page)), "red");
+  await page.close();
+});
+
+test("a student joins a live class from the page and follows the teacher", async () => {
+  const res = await fetch(`${base}/api/v1/sessions`, { method: "POST" });
+  assert.equal(res.status, 201);
+  const { code, teacher_token } = await res.json();
+  // The teacher is a plain WebSocket client, in a page of its own; the student is the hall.
+  const teacher = await browser.newPage();
+  await teacher.goto(base + "/health");
+  await teacher.evaluate(({ url, token }) => new Promise((resolve, reject) => {
+    window.heard = [];
+    window.ws = new WebSocket(url);
+    ws.onmessage = (e) => window.heard.push(JSON.parse(e.data));
+    ws.onerror = reject;
+    ws.onopen = () => { ws.send(JSON.stringify({ v: 1, type: "claim", token })); resolve(); };
+  }), { url: `${base.replace("http", "ws")}/api/v1/sessions/${code}/ws`, token: teacher_token });
+  const send = (m) => teacher.evaluate((m) => window.ws.send(JSON.stringify({ v: 1, ...m })), m);
+  const { site, scene } = first();
+  const other = tour.sites.find((s) => s.id === site).scenes[1];
+  await send({ type: "go", site, scene, view: { yaw: 0, pitch: 0, hfov: 40 } });
+  const waitFor = async (what, ms = 60_000) => {
+    for (let t = 0; t < ms; t += 200) {
+      const heard = await teacher.evaluate(() => window.heard);
+      const m = heard.find(what);
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error("the teacher did not hear it");
+  };
+  // Without a name the page asks for one.
+  const page = await browser.newPage({ viewport: VIEW });
+  page.problems = [];
+  page.on("pageerror", (e) => page.problems.push(String(e)));
+  await page.goto(`${base}/?join=${code}`);
+  await page.fill("#join input[name=name]", "小明");
+  await page.click("#join button");
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: READY });
+  const joined = await waitFor((m) => m.type === "student" && m.student.name === "小明");
+  assert.equal(joined.student.following, true);
+  assert.equal(disc(await centre(page)), "red", "the student looks where the teacher looks");
+  await send({ type: "view", yaw: 90, pitch: 0, hfov: 40 });
+  await page.waitForTimeout(2500);
+  assert.equal(disc(await centre(page)), "green", "the teacher turned to yaw 90, and so did the student");
+  await send({ type: "go", site, scene: other.id, view: { yaw: 0, pitch: 0, hfov: 60 } });
+  await waitFor((m) => m.type === "student" && m.student.name === "小明" && m.student.scene === other.id);
+  await send({ type: "end" });
+  await teacher.close();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("on a phone held upright the hall fits the screen and a finger turns the view", async () => {
+  const { site, scene } = first();
+  const phone = { width: 390, height: 844 };
+  // (Device pixel ratio 1: headless Chromium's emulated ratio disagrees with the canvas's device-pixel box.)
+  const context = await browser.newContext({ viewport: phone, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(`${base}/?site=${site}&scene=${scene}&yaw=0&pitch=0&hfov=60`);
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: READY });
+  const fit = await page.evaluate(() => {
+    const r = document.getElementById("cloudhall").getBoundingClientRect();
+    return { w: innerWidth, h: innerHeight, sw: document.documentElement.scrollWidth, sh: document.documentElement.scrollHeight,
+      canvas: [r.left, r.top, r.width, r.height] };
+  });
+  assert.equal(fit.w, phone.width);
+  assert.ok(fit.sw <= fit.w && fit.sh <= fit.h, `nothing scrolls: ${JSON.stringify(fit)}`);
+  assert.deepEqual(fit.canvas, [0, 0, phone.width, phone.height], "the panorama fills the screen");
+  assert.equal(disc(await centre(page)), "red");
+  // A swipe to the left, with touch events as a phone sends them.
+  const cdp = await context.newCDPSession(page);
+  const y = phone.height / 2 + 40;
+  const touch = (type, x) => cdp.send("Input.dispatchTouchEvent",
+    { type, touchPoints: type === "touchEnd" ? [] : [{ x, y, id: 1 }] });
+  await touch("touchStart", 300);
+  for (let i = 1; i <= 10; i++) {
+    await touch("touchMove", 300 - i * 20);
+    await page.waitForTimeout(50);
+  }
+  await touch("touchEnd", 100);
+  await page.waitForFunction(() => Math.abs(parseFloat(new URL(location.href).searchParams.get("yaw"))) > 5,
+    null, { timeout: 60_000 });
+  assert.notEqual(disc(await centre(page)), "red", "the finger turned the view");
+  await page.screenshot({ path: join(tmpdir(), "cloudhall-phone.png") });
+  await context.close();
 });
