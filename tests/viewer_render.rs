@@ -179,11 +179,19 @@ fn changed_scene_files_reload_in_place_and_mistakes_are_shown() {
     let (mut app, _target) = headless_app(opts, W, H).expect("app");
     settle(&mut app).expect("settles");
 
-    let pump_for = |app: &mut App, ms: u64| {
-        let until = std::time::Instant::now() + std::time::Duration::from_millis(ms);
-        while std::time::Instant::now() < until {
+    // Pump until `done` holds, or 15 s have passed (the other tests share the machine).
+    let pump_until = |app: &mut App, done: &dyn Fn(&App) -> bool| {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::time::Instant::now() < until && !done(app) {
             pump(app);
             std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let body_of = |app: &App| {
+        let tour = app.world().resource::<cloudhall::viewer::TourData>();
+        match &tour.0.site("orient").and_then(|s| s.scene("discs")).expect("scene").hotspots[1].kind {
+            cloudhall::tour::HotspotKind::Info { body, .. } => body.en.clone(),
+            _ => String::new(),
         }
     };
     // Filesystems keep modification times to the second on some machines: wait past one.
@@ -191,20 +199,13 @@ fn changed_scene_files_reload_in_place_and_mistakes_are_shown() {
     let site = scenes.join("orient.ron");
     let src = std::fs::read_to_string(&site).expect("read");
     std::fs::write(&site, src.replace("Red is ahead.", "Red is straight ahead.")).expect("write");
-    pump_for(&mut app, 1500);
-    let body = {
-        let tour = app.world().resource::<cloudhall::viewer::TourData>();
-        match &tour.0.site("orient").and_then(|s| s.scene("discs")).expect("scene").hotspots[1].kind {
-            cloudhall::tour::HotspotKind::Info { body, .. } => body.en.clone(),
-            _ => String::new(),
-        }
-    };
-    assert_eq!(body, "Red is straight ahead.", "the edited text is live");
+    pump_until(&mut app, &|app| body_of(app) == "Red is straight ahead.");
+    assert_eq!(body_of(&app), "Red is straight ahead.", "the edited text is live");
     assert_eq!(current(&app), "discs", "still in the same scene");
 
     std::thread::sleep(std::time::Duration::from_millis(1100));
     std::fs::write(&site, src.replace("yaw: 45.0, pitch: -20.0", "yaw: 245.0, pitch: -20.0")).expect("write");
-    pump_for(&mut app, 1500);
+    pump_until(&mut app, &|app| app.world().resource::<cloudhall::viewer::ui::Problems>().tour.is_some());
     let problem = app.world().resource::<cloudhall::viewer::ui::Problems>().tour.clone().expect("a problem is shown");
     assert!(problem.contains("orient.ron:") && problem.contains("yaw 245 is outside"), "{problem}");
     let frame = app.world().resource::<bevy::diagnostic::FrameCount>().0;

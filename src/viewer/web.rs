@@ -107,12 +107,14 @@ async fn live_from_query(pairs: &[(String, String)]) -> Result<Option<LiveStart>
 /// Fetch the tour, then run the viewer in the page's canvas `#cloudhall`.
 pub fn start() {
     wasm_bindgen_futures::spawn_local(async {
-        let live = match live_from_query(&query()).await {
+        // Read once: leading a class replaces the address with the session's.
+        let pairs = query();
+        let live = match live_from_query(&pairs).await {
             Ok(l) => l,
             Err(e) => return progress(&format!("error: {e}"), -1.0),
         };
         match prepare().await {
-            Ok((tour, font)) => run(tour, font, live),
+            Ok((tour, font)) => run(tour, font, live, &pairs),
             Err(e) => {
                 error!("{e}");
                 progress(&format!("error: {e}"), -1.0);
@@ -143,8 +145,8 @@ async fn prepare() -> Result<(crate::tour::Tour, Option<PathBuf>), String> {
     Ok((tour, font.map(PathBuf::from)))
 }
 
-fn run(tour: crate::tour::Tour, font: Option<PathBuf>, live: Option<LiveStart>) {
-    let mut options = options_from_query(&query());
+fn run(tour: crate::tour::Tour, font: Option<PathBuf>, live: Option<LiveStart>, pairs: &[(String, String)]) {
+    let mut options = options_from_query(pairs);
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let in_session = live.is_some();
     if let Some((join, at)) = live {

@@ -295,3 +295,46 @@ test("on a phone held upright the hall fits the screen and a finger turns the vi
   await page.screenshot({ path: join(tmpdir(), "cloudhall-phone.png") });
   await context.close();
 });
+
+test("a teacher leads a class from the page: the code is in the address and the class sees the teacher's scene and view", async () => {
+  const { site, scene } = first();
+  const page = await open(`?guide&site=${site}&scene=${scene}&yaw=0&pitch=0&hfov=40`);
+  const code = param(page, "guide");
+  assert.match(code || "", /^\d{6}$/, "the address names the session");
+  assert.equal((await fetch(`${base}/api/v1/sessions/${code}`)).status, 200);
+  // A student, as a plain WebSocket client in a page of its own.
+  const student = await browser.newPage();
+  await student.goto(base + "/health");
+  await student.evaluate((url) => new Promise((resolve, reject) => {
+    window.heard = [];
+    window.ws = new WebSocket(url);
+    ws.onmessage = (e) => window.heard.push(JSON.parse(e.data));
+    ws.onerror = reject;
+    ws.onopen = () => { ws.send(JSON.stringify({ v: 1, type: "join", name: "小红" })); resolve(); };
+  }), `${base.replace("http", "ws")}/api/v1/sessions/${code}/ws`);
+  const waitFor = async (what) => {
+    for (let t = 0; t < 60_000; t += 200) {
+      const m = (await student.evaluate(() => window.heard)).find(what);
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error("the student did not hear it");
+  };
+  const welcome = await waitFor((m) => m.type === "welcome");
+  assert.equal(welcome.state.teacher_connected, true);
+  assert.equal(welcome.state.scene, scene, "the class is where the teacher's page is");
+  // The teacher turns the view with the mouse: the class hears the new view.
+  const [x, y] = [VIEW.width / 2, VIEW.height / 2 + 60];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) {
+    await page.mouse.move(x - i * 40, y);
+    await page.waitForTimeout(50);
+  }
+  await page.mouse.up();
+  const view = await waitFor((m) => m.type === "view" && Math.abs(m.yaw) > 5);
+  assert.ok(Math.abs(view.yaw) > 5);
+  assert.deepEqual(page.problems, []);
+  await student.close();
+  await page.close();
+});
