@@ -21,7 +21,11 @@ function fail(message) {
 // The viewer's reports: the download is the first half of the bar, the viewer's own loading
 // (tour, assets, first panorama) the second.
 const steps = { tour: "正在读取展馆 Reading the tour…", assets: "正在加载 Loading…", panorama: "正在打开全景 Opening the panorama…" };
+// When each step was reached (ms since navigation), for the benchmark in web/bench.
+const steps_at = (window.cloudhallSteps = []);
+const mark = (what) => steps_at.push([what, performance.now()]);
 window.cloudhallProgress = (text, fraction) => {
+  if (!steps_at.some(([w]) => w === text)) mark(text);
   if (fraction < 0 || text.startsWith("error")) {
     fail("无法打开展馆 The hall cannot open: " + text.replace(/^error: /, ""));
     return;
@@ -116,6 +120,7 @@ async function main() {
   let total = 0;
   try { total = (await (await fetch("build.json")).json()).wasm_bytes; } catch (_) { /* no size: no percentages */ }
   const bytes = await download("cloudhall_bg.wasm", total);
+  mark("wasm downloaded");
   show("正在启动 Starting…", 0.5);
   const { default: init } = await import("./cloudhall.js");
   // The viewer throws to hand control to the browser's event loop once it runs: that is not a failure.

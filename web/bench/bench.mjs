@@ -91,6 +91,8 @@ try {
       const ms = await p.evaluate(() => window.firstFrameAt || new Promise((r) =>
         requestAnimationFrame(() => r(window.cloudhallReadyAt ?? performance.now()))));
       const failed = await p.evaluate(() => window.failed);
+      const steps = await p.evaluate(() => window.cloudhallSteps);
+      if (steps) (results.steps ??= []).push(steps);
       if (failed) throw new Error(`${name}: ${failed}`);
       (results[name] ??= []).push(ms);
       console.error(`${name} run ${run + 1}: ${Math.round(ms)} ms`);
@@ -104,10 +106,17 @@ try {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// Where cloudhall's time goes: the median time at which each of its loading steps began.
+const runs = results.steps || [];
+delete results.steps;
 console.log(`| viewer (1280x720, headless Chromium, SwiftShader) | median | fastest | runs |`);
 console.log(`|---|---|---|---|`);
 for (const [name, xs] of Object.entries(results)) {
   console.log(`| ${name} | ${Math.round(median(xs))} ms | ${Math.round(Math.min(...xs))} ms | ${xs.map(Math.round).join(", ")} |`);
+}
+if (runs.length) {
+  console.log(`\ncloudhall's steps (median ms since navigation): ` + runs[0].map(([what], i) =>
+    `${what} ${Math.round(median(runs.map((r) => (r[i] || r[r.length - 1])[1])))}`).join(", "));
 }
 const size = (f) => (existsSync(join(dist, f)) ? (statSync(join(dist, f)).size / 1e6).toFixed(1) + " MB" : "-");
 console.log(`\nserved wasm: ${size("cloudhall_bg.wasm")} raw, ${size("cloudhall_bg.wasm.gz")} gzip, ${size("cloudhall_bg.wasm.br")} brotli`);
