@@ -212,33 +212,42 @@ test("on a slow link the scene's small preview shows before the full panorama", 
   await page.close();
 });
 
-test("a student joins a live class from the page and follows the teacher", async () => {
-  const res = await fetch(`${base}/api/v1/sessions`, { method: "POST" });
-  assert.equal(res.status, 201);
-  const { code, teacher_token } = await res.json();
-  // The teacher is a plain WebSocket client, in a page of its own; the student is the hall.
-  const teacher = await browser.newPage();
-  await teacher.goto(base + "/health");
-  await teacher.evaluate(({ url, token }) => new Promise((resolve, reject) => {
+/** A live-session client as a plain WebSocket in a page of its own: `hello` is its first
+ * message; `send` sends more; `waitFor(pred)` finds a message it heard. */
+async function liveClient(code, hello) {
+  const page = await browser.newPage();
+  await page.goto(base + "/health");
+  await page.evaluate(({ url, hello }) => new Promise((resolve, reject) => {
     window.heard = [];
     window.ws = new WebSocket(url);
     ws.onmessage = (e) => window.heard.push(JSON.parse(e.data));
     ws.onerror = reject;
-    ws.onopen = () => { ws.send(JSON.stringify({ v: 1, type: "claim", token })); resolve(); };
-  }), { url: `${base.replace("http", "ws")}/api/v1/sessions/${code}/ws`, token: teacher_token });
-  const send = (m) => teacher.evaluate((m) => window.ws.send(JSON.stringify({ v: 1, ...m })), m);
+    ws.onopen = () => { ws.send(JSON.stringify({ v: 1, ...hello })); resolve(); };
+  }), { url: `${base.replace("http", "ws")}/api/v1/sessions/${code}/ws`, hello });
+  return {
+    send: (m) => page.evaluate((m) => window.ws.send(JSON.stringify({ v: 1, ...m })), m),
+    waitFor: async (what) => {
+      for (let t = 0; t < 60_000; t += 200) {
+        const m = (await page.evaluate(() => window.heard)).find(what);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error("the live client did not hear it");
+    },
+    close: () => page.close(),
+  };
+}
+
+test("a student joins a live class from the page and follows the teacher", async () => {
+  const res = await fetch(`${base}/api/v1/sessions`, { method: "POST" });
+  assert.equal(res.status, 201);
+  const { code, teacher_token } = await res.json();
+  // The teacher is a plain WebSocket client; the student is the hall.
+  const teacher = await liveClient(code, { type: "claim", token: teacher_token });
+  const { send, waitFor } = teacher;
   const { site, scene } = first();
   const other = tour.sites.find((s) => s.id === site).scenes[1];
   await send({ type: "go", site, scene, view: { yaw: 0, pitch: 0, hfov: 40 } });
-  const waitFor = async (what, ms = 60_000) => {
-    for (let t = 0; t < ms; t += 200) {
-      const heard = await teacher.evaluate(() => window.heard);
-      const m = heard.find(what);
-      if (m) return m;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error("the teacher did not hear it");
-  };
   // Without a name the page asks for one.
   const page = await browser.newPage({ viewport: VIEW });
   page.problems = [];
@@ -302,24 +311,8 @@ test("a teacher leads a class from the page: the code is in the address and the 
   const code = param(page, "guide");
   assert.match(code || "", /^\d{6}$/, "the address names the session");
   assert.equal((await fetch(`${base}/api/v1/sessions/${code}`)).status, 200);
-  // A student, as a plain WebSocket client in a page of its own.
-  const student = await browser.newPage();
-  await student.goto(base + "/health");
-  await student.evaluate((url) => new Promise((resolve, reject) => {
-    window.heard = [];
-    window.ws = new WebSocket(url);
-    ws.onmessage = (e) => window.heard.push(JSON.parse(e.data));
-    ws.onerror = reject;
-    ws.onopen = () => { ws.send(JSON.stringify({ v: 1, type: "join", name: "小红" })); resolve(); };
-  }), `${base.replace("http", "ws")}/api/v1/sessions/${code}/ws`);
-  const waitFor = async (what) => {
-    for (let t = 0; t < 60_000; t += 200) {
-      const m = (await student.evaluate(() => window.heard)).find(what);
-      if (m) return m;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error("the student did not hear it");
-  };
+  const student = await liveClient(code, { type: "join", name: "小红" });
+  const { waitFor } = student;
   const welcome = await waitFor((m) => m.type === "welcome");
   assert.equal(welcome.state.teacher_connected, true);
   assert.equal(welcome.state.scene, scene, "the class is where the teacher's page is");
