@@ -49,8 +49,10 @@ window.cloudhallProgress = (text, fraction) => {
   show(steps[text] || text, 0.5 + fraction / 2);
 };
 
-// Keep every AudioContext the viewer makes, to resume them on the first tap.
-const audioContexts = [];
+// Keep every AudioContext the viewer makes, to resume them on a tap. The viewer makes its audio
+// output when the narration first plays, which may be after the page is shown: a context that
+// cannot start by itself (no tap yet) brings up the "tap for sound" button.
+const audioContexts = (window.cloudhallAudioContexts = []);
 for (const name of ["AudioContext", "webkitAudioContext"]) {
   const Original = window[name];
   if (!Original) continue;
@@ -58,15 +60,15 @@ for (const name of ["AudioContext", "webkitAudioContext"]) {
     constructor(...args) {
       super(...args);
       audioContexts.push(this);
+      setTimeout(() => { if (this.state === "suspended" && (document.body.dataset.ready || document.body.dataset.preview)) sound.style.display = "block"; }, 0);
     }
   };
 }
 function resumeAudio() {
-  for (const c of audioContexts) c.resume();
+  for (const c of audioContexts) if (c.state === "suspended") c.resume();
   sound.style.display = "none";
 }
-window.addEventListener("pointerdown", resumeAudio, { once: true, capture: true });
-window.addEventListener("keydown", resumeAudio, { once: true, capture: true });
+for (const e of ["pointerdown", "keydown", "touchend"]) window.addEventListener(e, resumeAudio, { capture: true });
 sound.addEventListener("click", resumeAudio);
 
 async function download(url, total) {
