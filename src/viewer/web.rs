@@ -135,13 +135,22 @@ async fn prepare() -> Result<(crate::tour::Tour, Option<PathBuf>), String> {
     for site in &tour.sites {
         small.extend(site.floor_plan.as_ref().map(|p| p.image.clone()));
     }
+    // All at once: on a real link one after another would cost a round trip each.
     let n = small.len().max(1);
-    for (i, rel) in small.iter().enumerate() {
-        if let Err(e) = super::io::fetch(rel, Path::new(rel)).await {
-            warn!("{e}");
-        }
-        progress("assets", 0.05 + 0.45 * (i + 1) as f64 / n as f64);
+    let done = std::rc::Rc::new(std::cell::Cell::new(0usize));
+    let all = js_sys::Array::new();
+    for rel in small {
+        let done = done.clone();
+        all.push(&wasm_bindgen_futures::future_to_promise(async move {
+            if let Err(e) = super::io::fetch(&rel, Path::new(&rel)).await {
+                warn!("{e}");
+            }
+            done.set(done.get() + 1);
+            progress("assets", 0.05 + 0.45 * done.get() as f64 / n as f64);
+            Ok(JsValue::UNDEFINED)
+        }));
     }
+    let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&all)).await;
     Ok((tour, font.map(PathBuf::from)))
 }
 
