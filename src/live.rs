@@ -373,6 +373,16 @@ impl LiveJoin {
     }
 }
 
+/// The reason in one of the server's refusals (`{"error": "..."}`), if the body has one.
+pub fn error_reason(body: &str) -> Option<String> {
+    serde_json::from_str::<Value>(body).ok()?.get("error")?.as_str().map(str::to_string)
+}
+
+/// Where the class is (site, scene), from `GET /api/v1/sessions/{code}`'s answer.
+pub fn class_position(info: &Value) -> Option<(String, String)> {
+    Some((info["site"].as_str()?.to_string(), info["scene"].as_str()?.to_string()))
+}
+
 /// The WebSocket URL of session `code` on the server at `base` (`http://host:port`).
 pub fn ws_url(base: &str, code: &str) -> String {
     let base = base.trim_end_matches('/');

@@ -212,11 +212,7 @@ fn live_join(args: &ViewArgs) -> Result<Option<(cloudhall::live::LiveJoin, Optio
     }
     let name = args.name.clone().unwrap_or_default();
     let info = session_info(base, code)?;
-    let at = match (info["site"].as_str(), info["scene"].as_str()) {
-        (Some(a), Some(b)) => Some((a.to_string(), b.to_string())),
-        _ => None,
-    };
-    Ok(Some((LiveJoin::Join { code: code.clone(), name }, at)))
+    Ok(Some((LiveJoin::Join { code: code.clone(), name }, cloudhall::live::class_position(&info))))
 }
 
 #[cfg(feature = "viewer")]

@@ -52,7 +52,7 @@ window.cloudhallProgress = (text, fraction) => {
 // Keep every AudioContext the viewer makes, to resume them on a tap. The viewer makes its audio
 // output when the narration first plays, which may be after the page is shown: a context that
 // cannot start by itself (no tap yet) brings up the "tap for sound" button.
-const audioContexts = (window.cloudhallAudioContexts = []);
+const audioContexts = [];
 for (const name of ["AudioContext", "webkitAudioContext"]) {
   const Original = window[name];
   if (!Original) continue;

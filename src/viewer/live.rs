@@ -140,10 +140,8 @@ fn session(
         Ok(c) => c,
         Err(tungstenite::Error::Http(res)) => {
             let body = res.body().as_ref().map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default();
-            let reason = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["error"].as_str().map(str::to_string))
-                .unwrap_or_else(|| format!("the server answered {}", res.status()));
+            let reason =
+                crate::live::error_reason(&body).unwrap_or_else(|| format!("the server answered {}", res.status()));
             return if matches!(res.status().as_u16(), 400 | 404 | 410) {
                 Ended::Refused(reason)
             } else {
@@ -382,10 +380,7 @@ mod web_link {
         let socket = socket.clone();
         wasm_bindgen_futures::spawn_local(async move {
             if let Ok((400 | 404 | 410, body)) = crate::viewer::io::request("GET", &url, None).await {
-                let reason = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v["error"].as_str().map(str::to_string))
-                    .unwrap_or_else(|| "the session is over".to_string());
+                let reason = crate::live::error_reason(&body).unwrap_or_else(|| "the session is over".to_string());
                 let mut st = socket.borrow_mut();
                 st.quit = true;
                 let _ = st.events.send(LinkEvent::Refused(reason));
@@ -1185,7 +1180,7 @@ pub fn create_session(base: &str) -> Result<(String, String), String> {
     let v: serde_json::Value = match ureq::post(&url).call() {
         Ok(r) => r.into_json().map_err(|e| format!("unreadable answer from {url}: {e}"))?,
         Err(ureq::Error::Status(code, r)) => {
-            let why = r.into_json::<serde_json::Value>().ok().and_then(|v| v["error"].as_str().map(str::to_string));
+            let why = r.into_string().ok().and_then(|b| crate::live::error_reason(&b));
             return Err(format!("the server refused a new session ({code}): {}", why.unwrap_or_default()));
         }
         Err(e) => return Err(format!("cannot reach {url}: {e}")),
@@ -1203,9 +1198,9 @@ pub fn session_info(base: &str, code: &str) -> Result<serde_json::Value, String>
     match ureq::get(&url).call() {
         Ok(r) => r.into_json().map_err(|e| format!("unreadable answer from {url}: {e}")),
         Err(ureq::Error::Status(_, r)) => Err(r
-            .into_json::<serde_json::Value>()
+            .into_string()
             .ok()
-            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .and_then(|b| crate::live::error_reason(&b))
             .unwrap_or_else(|| format!("no session {code}"))),
         Err(e) => Err(format!("cannot reach {url}: {e}")),
     }

@@ -44,13 +44,24 @@ pub const COMPACT_WIDTH: f32 = 700.0;
 /// The least height of a button on a touch screen: a fingertip.
 pub const FINGER: f32 = 44.0;
 
+/// What [`fit_to_screen`] has seen.
+#[derive(Default)]
+struct Fit {
+    /// The window was narrow when last looked at (none yet).
+    compact: Option<bool>,
+    /// A finger has touched the screen.
+    touched: bool,
+    /// The floor plan was hidden for a narrow screen once (the visitor decides after that).
+    plan_hidden: bool,
+}
+
 /// Phones and small windows: the hotspot panel spans the width, the corner floor plan starts
 /// hidden (its button shows it), and on a touch screen every button is at least a fingertip tall.
-/// Runs when the window's size changes and on the first touch.
+/// Does its work when the window turns narrow or wide, on the first touch, and for new buttons.
 fn fit_to_screen(
     windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
     touches: Option<Res<bevy::input::touch::Touches>>,
-    mut state: Local<(Option<bool>, bool, bool)>,
+    mut state: Local<Fit>,
     mut mini: Option<ResMut<super::map::MiniMap>>,
     mut nodes: ParamSet<(
         Query<&mut Node, With<HotspotPanel>>,
@@ -62,21 +73,21 @@ fn fit_to_screen(
 ) {
     let Ok(window) = windows.single() else { return };
     let compact = window.width() < COMPACT_WIDTH;
-    let touched = state.1 || touches.as_ref().is_some_and(|t| t.any_just_pressed());
-    let changed = state.0 != Some(compact);
+    let touched = state.touched || touches.as_ref().is_some_and(|t| t.any_just_pressed());
+    let changed = state.compact != Some(compact);
     let finger = touched || compact;
-    if !changed && touched == state.1 && (!finger || added.is_empty()) {
+    if !changed && touched == state.touched && (!finger || added.is_empty()) {
         return;
     }
     if changed {
         // The floor plan would cover half a phone's screen: hidden the first time the screen
         // is found narrow (the visitor's own choice after that stands).
         if compact
-            && !state.2
+            && !state.plan_hidden
             && let Some(m) = mini.as_mut()
         {
             m.hidden = true;
-            state.2 = true;
+            state.plan_hidden = true;
         }
         let side = Val::Percent(if compact { 3.0 } else { 20.0 });
         for mut n in &mut nodes.p0() {
@@ -99,7 +110,8 @@ fn fit_to_screen(
             }
         }
     }
-    *state = (Some(compact), touched, state.2);
+    state.compact = Some(compact);
+    state.touched = touched;
 }
 
 const PANEL_BG: Color = Color::srgba(0.08, 0.08, 0.10, 0.86);

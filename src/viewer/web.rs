@@ -19,7 +19,7 @@ use super::look::Look;
 use super::nav::Current;
 use super::panorama::PanoramaStatus;
 use super::{FontFile, StartView, ViewerOptions, ViewerPlugin};
-use crate::live::{LiveJoin, is_code};
+use crate::live::{LiveJoin, class_position, error_reason, is_code};
 use crate::tour::Lang;
 
 /// Tell the page how far loading has come.
@@ -42,9 +42,14 @@ fn query() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The value of `key` in the query, trimmed.
+fn param(pairs: &[(String, String)], key: &str) -> Option<String> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string())
+}
+
 /// What a deep link asks for.
 pub fn options_from_query(pairs: &[(String, String)]) -> ViewerOptions {
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let get = |k: &str| param(pairs, k);
     let num = |k: &str| get(k).and_then(|v| v.parse::<f32>().ok()).filter(|v| v.is_finite());
     let site = get("site");
     ViewerOptions {
@@ -64,7 +69,7 @@ type LiveStart = (LiveJoin, Option<(String, String)>);
 /// takes back the one this tab leads: its token is kept in session storage) and puts its code
 /// in the address; `?join` checks the code first, so a wrong one is a clear message.
 async fn live_from_query(pairs: &[(String, String)]) -> Result<Option<LiveStart>, String> {
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_string());
+    let get = |k: &str| param(pairs, k);
     let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
     if let Some(code) = get("guide") {
         let kept = storage.as_ref().and_then(|s| s.get_item(&format!("cloudhall-guide-{code}")).ok().flatten());
@@ -77,7 +82,7 @@ async fn live_from_query(pairs: &[(String, String)]) -> Result<Option<LiveStart>
         let (status, body) = super::io::request("POST", "api/v1/sessions", None).await?;
         let v: Value = serde_json::from_str(&body).unwrap_or_default();
         let (Some(code), Some(token)) = (v["code"].as_str(), v["teacher_token"].as_str()) else {
-            let why = v["error"].as_str().unwrap_or("no answer");
+            let why = error_reason(&body).unwrap_or_else(|| "no answer".into());
             return Err(format!("the server refused a new session ({status}): {why}"));
         };
         if let Some(s) = &storage {
@@ -93,14 +98,10 @@ async fn live_from_query(pairs: &[(String, String)]) -> Result<Option<LiveStart>
         return Err(format!("`{code}` is not a session code: a code is six digits"));
     }
     let (status, body) = super::io::request("GET", &format!("api/v1/sessions/{code}"), None).await?;
-    let v: Value = serde_json::from_str(&body).unwrap_or_default();
     if status != 200 {
-        return Err(v["error"].as_str().map_or_else(|| format!("no session {code}"), str::to_string));
+        return Err(error_reason(&body).unwrap_or_else(|| format!("no session {code}")));
     }
-    let at = match (v["site"].as_str(), v["scene"].as_str()) {
-        (Some(a), Some(b)) => Some((a.to_string(), b.to_string())),
-        _ => None,
-    };
+    let at = class_position(&serde_json::from_str(&body).unwrap_or_default());
     Ok(Some((LiveJoin::Join { code, name: get("name").unwrap_or_default() }, at)))
 }
 
