@@ -9,6 +9,8 @@ pub mod live;
 pub mod map;
 pub mod narration;
 pub mod pano;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod tiles;
 pub mod tour;
 
 #[cfg(feature = "viewer")]

@@ -27,6 +27,10 @@ enum Command {
     /// Open the tour in the viewer, or render one frame of it with --screenshot.
     #[cfg(feature = "viewer")]
     View(ViewArgs),
+    /// Turn an equirectangular JPEG or PNG into a multiresolution cube pyramid (Pannellum's
+    /// layout, with its config.json), into a folder or into a scene of a tour.
+    #[cfg(not(target_arch = "wasm32"))]
+    Tiles(TilesArgs),
     /// Validate a tour folder and report every mistake as path:line:col.
     Check {
         /// The folder holding tour.ron and the site files.
@@ -101,6 +105,52 @@ struct ViewArgs {
     height: u32,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("dest").required(true).args(["out", "site"])))]
+struct TilesArgs {
+    /// The equirectangular image: 2:1, from 2048x1024 up to 24576x12288.
+    input: PathBuf,
+    /// Write the pyramid into this folder (replaced only once the new pyramid is complete).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write into the tour's assets for this site's --scene, and point the scene at it.
+    #[arg(long, requires = "scene", conflicts_with = "out")]
+    site: Option<String>,
+    /// The scene whose panorama the pyramid becomes (with --site).
+    #[arg(long, requires = "site")]
+    scene: Option<String>,
+    /// The folder holding tour.ron and the site files (with --site).
+    #[arg(long, default_value = "scenes")]
+    tour: PathBuf,
+    /// Tile edge in pixels.
+    #[arg(long, default_value_t = 512)]
+    tile: u32,
+    /// JPEG quality of the tiles, 1 to 100.
+    #[arg(long, default_value_t = 85, value_parser = clap::value_parser!(u8).range(1..=100))]
+    quality: u8,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn tiles(args: TilesArgs) -> ExitCode {
+    use cloudhall::tiles::{Options, command::{Destination, run}};
+    let dest = match (args.out, args.site, args.scene) {
+        (Some(out), _, _) => Destination::Folder(out),
+        (None, Some(site), Some(scene)) => Destination::Scene { tour: args.tour, site, scene },
+        _ => {
+            eprintln!("error: give --out DIR, or --site ID and --scene ID");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args.input, dest, Options { tile: args.tile, quality: args.quality }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 #[cfg(feature = "server")]
 #[derive(clap::Args)]
 struct ServeArgs {
@@ -148,6 +198,7 @@ fn main() -> ExitCode {
         Command::View(args) => view(args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve(args),
+        Command::Tiles(args) => tiles(args),
         Command::Check { dir, format, quick } => {
             check(&dir, format, if quick { AssetCheck::Headers } else { AssetCheck::Full })
         }

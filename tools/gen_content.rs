@@ -151,9 +151,20 @@ fn run() -> Result<(), String> {
         let mut narrations = Vec::new();
         for (k, scene) in site.scenes.iter().enumerate() {
             if !text_only {
-                let pano_rel = format!("pano/{}/{}.jpg", site.id, scene.id);
                 let img = pano::render(site, scene, k, &layout.scenes[k], &font);
-                write_jpeg(&img, &assets.join(&pano_rel), 82)?;
+                // Every panorama becomes a multires pyramid, as `cloudhall tiles` makes them.
+                let pyramid = assets.join(pano_dir(&site.id, &scene.id));
+                let full = if (site.id.as_str(), scene.id.as_str()) == pano::DETAILED {
+                    pano::caption_wall(&img, site, &font)
+                } else {
+                    img.clone()
+                };
+                let (width, height) = full.dimensions();
+                let rgb = cloudhall::tiles::faces::Rgb { width, height, data: full.into_raw() };
+                let opts = cloudhall::tiles::Options { tile: TILE, quality: 82 };
+                cloudhall::tiles::make_from_image(&rgb, &pyramid, opts)
+                    .map_err(|e| format!("{}/{}: {e}", site.id, scene.id))?;
+                let _ = std::fs::remove_file(assets.join(format!("pano/{}/{}.jpg", site.id, scene.id)));
                 let thumb = image::imageops::resize(&img, 384, 192, image::imageops::FilterType::Triangle);
                 write_jpeg(&thumb, &assets.join(format!("thumbs/{}/{}.jpg", site.id, scene.id)), 80)?;
             }
@@ -184,6 +195,21 @@ fn run() -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// Tile edge of the bundled pyramids.
+pub const TILE: u32 = 512;
+
+/// Where a scene's pyramid lives under assets/.
+pub fn pano_dir(site: &str, scene: &str) -> String {
+    format!("pano/{site}/{scene}")
+}
+
+/// The `Multires(...)` of a scene's pyramid, as `cloudhall tiles` would write it.
+pub fn pano_ron(site: &str, scene: &str) -> String {
+    let width = if (site, scene) == pano::DETAILED { pano::DETAILED_W } else { pano::W };
+    let (face, levels) = cloudhall::tiles::plan(width, TILE);
+    cloudhall::tiles::tour_edit::multires_ron(&cloudhall::tiles::multires(&pano_dir(site, scene), face, levels, TILE))
 }
 
 /// The bundled font, under assets/: WenQuanYi Micro Hei, which covers Chinese and Latin.

@@ -6,6 +6,7 @@
 //! place that converts; everything else speaks in scene angles.
 
 pub mod cube;
+pub mod multires;
 pub mod view;
 
 pub use cube::{CubeFaces, equirect_to_cube};

@@ -8,6 +8,7 @@ pub mod diag;
 pub mod json;
 pub mod load;
 pub mod model;
+pub mod pyramid;
 pub mod spans;
 pub mod validate;
 

@@ -220,19 +220,106 @@ pub struct Scene {
     pub hotspots: Vec<Hotspot>,
 }
 
-/// Where a scene's panorama comes from. New source kinds (cube faces, multires tiles in
-/// Pannellum's layout) are new variants; everything that shows a panorama matches on this.
+/// Where a scene's panorama comes from; everything that shows a panorama matches on this.
+/// The three kinds are Pannellum's: `equirectangular`, `cubemap` and `multires`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Panorama {
     /// One equirectangular image, 2:1, an asset path.
     Equirect(String),
+    /// Six square face images of one size, in Pannellum's `cubeMap` order: front, right, back,
+    /// left, up, down. Up's top edge faces the back, down's top edge faces the front.
+    Cube(String, String, String, String, String, String),
+    /// A multiresolution cube pyramid in Pannellum's layout, as `cloudhall tiles` writes it;
+    /// the fields are [`Multires`]'s.
+    Multires { path: String, tile_size: u32, levels: u32, face_size: u32, preview: String },
+}
+
+impl From<Multires> for Panorama {
+    fn from(m: Multires) -> Self {
+        Panorama::Multires {
+            path: m.path,
+            tile_size: m.tile_size,
+            levels: m.levels,
+            face_size: m.face_size,
+            preview: m.preview,
+        }
+    }
+}
+
+/// A multiresolution cube pyramid: level 1 has one tile per face, level `levels` is
+/// `face_size` pixels a side; each level below halves the face (integer division).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Multires {
+    /// Asset path template: `%l` the level (from 1), `%s` the face letter (f b u d l r),
+    /// `%y` the tile row and `%x` the tile column (from 0), e.g. `pano/site/scene/%l/%s%y_%x.jpg`.
+    pub path: String,
+    /// Tile edge in pixels; a face's last row and column of tiles are cropped, not padded.
+    pub tile_size: u32,
+    pub levels: u32,
+    /// Face edge in pixels at the top level.
+    pub face_size: u32,
+    /// A small equirectangular image shown at once while the tiles load, an asset path.
+    pub preview: String,
+}
+
+/// Cube face letters in Pannellum's `cubeMap` order, the order of [`Panorama::Cube`]'s images.
+pub const CUBE_FACES: [char; 6] = ['f', 'r', 'b', 'l', 'u', 'd'];
+
+impl Multires {
+    /// Face edge in pixels at `level` (1..=levels).
+    pub fn level_size(&self, level: u32) -> u32 {
+        let mut size = self.face_size;
+        for _ in level..self.levels {
+            size /= 2;
+        }
+        size
+    }
+
+    /// Tiles per face side at `level`.
+    pub fn tiles_per_side(&self, level: u32) -> u32 {
+        self.level_size(level).div_ceil(self.tile_size.max(1))
+    }
+
+    /// The asset path of one tile.
+    pub fn tile_path(&self, level: u32, face: char, row: u32, col: u32) -> String {
+        self.path
+            .replace("%l", &level.to_string())
+            .replace("%s", &face.to_string())
+            .replace("%y", &row.to_string())
+            .replace("%x", &col.to_string())
+    }
+
+    /// Width and height in pixels of one tile: edge tiles are cropped to the face.
+    pub fn tile_dims(&self, level: u32, row: u32, col: u32) -> (u32, u32) {
+        let size = self.level_size(level);
+        let t = self.tile_size;
+        (t.min(size.saturating_sub(col * t)), t.min(size.saturating_sub(row * t)))
+    }
 }
 
 impl Panorama {
-    /// Asset paths this source reads.
+    /// Asset paths this source needs before anything shows: the image, the six faces, or a
+    /// multires pyramid's preview and level-1 tiles (higher levels stream by view).
     pub fn assets(&self) -> Vec<&str> {
         match self {
             Panorama::Equirect(p) => vec![p.as_str()],
+            Panorama::Cube(f, r, b, l, u, d) => vec![f, r, b, l, u, d].into_iter().map(String::as_str).collect(),
+            Panorama::Multires { preview, .. } => vec![preview.as_str()],
+        }
+    }
+
+    /// The pyramid of a multires source.
+    pub fn multires(&self) -> Option<Multires> {
+        match self {
+            Panorama::Multires { path, tile_size, levels, face_size, preview } => Some(Multires {
+                path: path.clone(),
+                tile_size: *tile_size,
+                levels: *levels,
+                face_size: *face_size,
+                preview: preview.clone(),
+            }),
+            _ => None,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use super::assets::{self, AssetCheck};
 use super::diag::Diagnostic;
 use super::load::Parsed;
+use super::pyramid;
 use super::model::*;
 use super::spans::{Pos, Seg};
 
@@ -22,7 +23,7 @@ pub fn validate(
     check: AssetCheck,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut v = Validator { diags, assets: Vec::new() };
+    let mut v = Validator { diags, assets: Vec::new(), pyramids: Vec::new(), cubes: 0 };
     v.tour_file(tour);
     for site in sites {
         v.site(tour, sites, site);
@@ -31,6 +32,13 @@ pub fn validate(
     v.inside_outline(tour, sites, assets_dir);
     let assets = std::mem::take(&mut v.assets);
     check_assets(assets, assets_dir, check, v.diags);
+    for (file, pos, m) in std::mem::take(&mut v.pyramids) {
+        for problem in pyramid::tile_problems(&m, assets_dir, check) {
+            v.diags.push(Diagnostic::error(&file, pos, format!("multires pyramid: {problem}")).hint(
+                "tiles are looked for under the assets folder; run `cloudhall tiles` again to rebuild the pyramid",
+            ));
+        }
+    }
 }
 
 /// True for lowercase kebab-case: `liao-shangjing-site`, `hall-2`.
@@ -58,6 +66,10 @@ pub fn hfov_in_range(hfov: f64) -> bool {
 struct Validator<'d> {
     diags: &'d mut Vec<Diagnostic>,
     assets: Vec<AssetUse>,
+    /// Multires pyramids whose tiles are checked after the other assets.
+    pyramids: Vec<(PathBuf, Pos, Multires)>,
+    /// Cube panoramas seen so far: numbers each one's faces as a group.
+    cubes: usize,
 }
 
 /// One place a scene file names an asset.
@@ -71,6 +83,8 @@ struct AssetUse {
 
 enum AssetKind {
     Image { panorama: bool },
+    /// One face of the `cube`-th cube panorama: square, and the same size as its five siblings.
+    Face { cube: usize },
     Audio { declared: f64, declared_pos: Pos },
     Other,
 }
@@ -360,6 +374,36 @@ impl Validator<'_> {
         match &sc.panorama {
             Panorama::Equirect(path) => {
                 self.asset(p, &at(&[F("panorama"), I(0)]), path, "panorama", AssetKind::Image { panorama: true })
+            }
+            Panorama::Cube(..) => {
+                self.cubes += 1;
+                for (k, path) in sc.panorama.assets().into_iter().enumerate() {
+                    let kind = AssetKind::Face { cube: self.cubes };
+                    self.asset(p, &at(&[F("panorama"), I(k)]), path, "cube face", kind);
+                }
+            }
+            Panorama::Multires { .. } => {
+                let Some(m) = sc.panorama.multires() else { return };
+                let m = &m;
+                let preview = AssetKind::Image { panorama: true };
+                self.asset(p, &at(&[F("panorama"), F("preview")]), &m.preview, "multires preview", preview);
+                let shape = pyramid::shape_problems(m);
+                for (field, msg, hint) in &shape {
+                    self.err(&file, p.pos(&at(&[F("panorama"), F(field)])), msg.clone(), hint.clone());
+                }
+                let probe = m.tile_path(1, 'f', 0, 0);
+                let escapes =
+                    Path::new(&probe).components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+                if escapes {
+                    self.err(
+                        &file,
+                        p.pos(&at(&[F("panorama"), F("path")])),
+                        format!("tile path `{}` must be a relative path inside the assets folder", m.path),
+                        "write it as `pano/SITE/SCENE/%l/%s%y_%x.jpg`",
+                    );
+                } else if shape.is_empty() {
+                    self.pyramids.push((file.clone(), p.pos(&at(&[F("panorama"), F("path")])), m.clone()));
+                }
             }
         }
         if let Some(thumb) = &sc.thumbnail {
@@ -742,6 +786,15 @@ fn check_assets(uses: Vec<AssetUse>, dir: &Path, check: AssetCheck, diags: &mut 
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
+    // Cube faces: square, and one size per cube.
+    let mut cube_sizes: HashMap<usize, (u32, u32)> = HashMap::new();
+    for u in &uses {
+        if let (AssetKind::Face { cube }, Some(Probe::Image(Ok(dims)))) =
+            (&u.kind, results.get(&(u.asset.clone(), kind_tag(&u.kind))))
+        {
+            cube_sizes.entry(*cube).or_insert(*dims);
+        }
+    }
     for u in uses {
         let file_path = dir.join(&u.asset);
         let Some(result) = results.get(&(u.asset.clone(), kind_tag(&u.kind))) else { continue };
@@ -758,6 +811,21 @@ fn check_assets(uses: Vec<AssetUse>, dir: &Path, check: AssetCheck, diags: &mut 
                 Diagnostic::error(&u.file, u.pos, format!("panorama `{}` is {w}x{h}, not 2:1", u.asset))
                     .hint("an equirectangular panorama covers 360° by 180°: its width must be twice its height"),
             ),
+            (Probe::Image(Ok((w, h))), AssetKind::Face { .. }) if w != h => diags.push(
+                Diagnostic::error(&u.file, u.pos, format!("cube face `{}` is {w}x{h}, not square", u.asset))
+                    .hint("each of the six faces covers 90° by 90°: its width must equal its height"),
+            ),
+            (Probe::Image(Ok(dims)), AssetKind::Face { cube }) if cube_sizes.get(cube).is_some_and(|first| first != dims) => {
+                let first = cube_sizes[cube];
+                diags.push(
+                    Diagnostic::error(
+                        &u.file,
+                        u.pos,
+                        format!("cube face `{}` is {}x{}, but the first face is {}x{}", u.asset, dims.0, dims.1, first.0, first.1),
+                    )
+                    .hint("the six faces of a cube must have one size"),
+                )
+            }
             (Probe::Audio(Ok(actual)), AssetKind::Audio { declared, declared_pos })
                 if (actual - declared).abs() > DURATION_TOLERANCE =>
             {
@@ -780,7 +848,7 @@ fn check_assets(uses: Vec<AssetUse>, dir: &Path, check: AssetCheck, diags: &mut 
 
 fn kind_tag(kind: &AssetKind) -> u8 {
     match kind {
-        AssetKind::Image { .. } => 0,
+        AssetKind::Image { .. } | AssetKind::Face { .. } => 0,
         AssetKind::Audio { .. } => 1,
         AssetKind::Other => 2,
     }

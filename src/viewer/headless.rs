@@ -93,7 +93,14 @@ pub fn settle(app: &mut App) -> Result<u32, String> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    // Then the UI's images (thumbnails, panel pictures), so the frame is complete.
+    // Then a multires scene's tiles for this view, and the UI's images (thumbnails, panel
+    // pictures), so the frame is complete.
+    let tiles_started = Instant::now();
+    while tiles_started.elapsed() < TIMEOUT && !app.world().resource::<super::tiles::TileStream>().idle() {
+        pump(app);
+        frames += 1;
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let images_started = Instant::now();
     while images_started.elapsed() < Duration::from_secs(10) && images_loading(app) {
         pump(app);

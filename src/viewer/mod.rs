@@ -25,7 +25,9 @@ pub mod narration;
 pub mod narration_ui;
 pub mod nav;
 pub mod net;
+pub mod pano_material;
 pub mod panorama;
+pub mod tiles;
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
@@ -33,7 +35,6 @@ pub mod web;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bevy::light::Skybox;
 use bevy::prelude::*;
 use bevy::text::Font;
 
@@ -137,7 +138,9 @@ impl Plugin for ViewerPlugin {
             .add_plugins((
                 look::LookPlugin,
                 nav::NavPlugin,
+                pano_material::PanoMaterialPlugin,
                 panorama::PanoramaPlugin,
+                tiles::TilesPlugin,
                 hotspots::HotspotsPlugin,
                 ui::UiPlugin,
                 narration::NarrationPlugin,
@@ -192,7 +195,6 @@ fn spawn_camera(mut commands: Commands, target: Res<CameraTarget>) {
         Name::new("panorama camera"),
         Camera3d::default(),
         Projection::from(PerspectiveProjection { fov: 70f32.to_radians(), ..default() }),
-        Skybox { image: None, brightness: panorama::SKYBOX_BRIGHTNESS, ..default() },
         look::PanoramaCamera,
         IsDefaultUiCamera,
     ));

@@ -8,7 +8,7 @@
 use ab_glyph::FontRef;
 use image::RgbImage;
 
-use crate::paint::{self, Color, blend, mix, rgb, scale};
+use crate::paint::{self, Color, blend, draw_text, fill_rect, mix, rgb, scale, text_width};
 use crate::write::{BOARD_PITCH, DOOR_PITCH, INFO_YAWS, SceneLayout, Target};
 use crate::{SceneContent, Setting, SiteContent};
 
@@ -704,4 +704,59 @@ fn disc(img: &mut RgbImage, yaw: f32, pitch: f32, r: f32, c: Color) {
             }
         }
     }
+}
+
+/// The scene rendered at 16384x8192 with a wall of small captions: the sample tour's one scene
+/// whose detail is legible only at a multires pyramid's top level, so level of detail is
+/// exercised for real.
+pub const DETAILED: (&str, &str) = ("chifeng-museum", "hall-liao-to-qing");
+pub const DETAILED_W: u32 = 16384;
+
+/// `img` (4096 wide) scaled to 16384x8192 with a caption wall drawn at full resolution on the
+/// left wall (yaw -150..-110, pitch -6..14): the site's texts in lines 14 px tall, which at
+/// 4096 wide would be 3.5 px and unreadable.
+pub fn caption_wall(img: &RgbImage, site: &SiteContent, font: &FontRef) -> RgbImage {
+    let mut big = image::imageops::resize(img, DETAILED_W, DETAILED_W / 2, image::imageops::FilterType::Triangle);
+    let px_per_deg = DETAILED_W as f32 / 360.0;
+    let x = |yaw: f32| (yaw + 180.0) * px_per_deg;
+    let y = |pitch: f32| (90.0 - pitch) * px_per_deg;
+    let (x0, x1, y0, y1) = (x(-150.0), x(-110.0), y(14.0), y(-6.0));
+    fill_rect(&mut big, x0 as i64 - 12, y0 as i64 - 12, x1 as i64 + 12, y1 as i64 + 12, rgb(0x5a4632));
+    fill_rect(&mut big, x0 as i64, y0 as i64, x1 as i64, y1 as i64, rgb(0xf2ead8));
+    let mut lines: Vec<String> = Vec::new();
+    for p in &site.people {
+        lines.push(format!("{} {} — {}", p.name.zh, p.dates.zh, p.bio.zh));
+        lines.push(format!("{} ({}) — {}", p.name.en, p.dates.en, p.bio.en));
+    }
+    for scene in &site.scenes {
+        for info in &scene.info {
+            lines.push(format!("{}：{}", info.title.zh, info.body.zh));
+            lines.push(format!("{}: {}", info.title.en, info.body.en));
+        }
+    }
+    // Wrap every text to the wall's width, and fill the wall, repeating the texts.
+    let size = 14.0;
+    let width = x1 - x0 - 40.0;
+    let mut wrapped = Vec::new();
+    for line in &lines {
+        let mut cur = String::new();
+        for ch in line.chars() {
+            cur.push(ch);
+            if text_width(font, size, &cur) > width {
+                cur.pop();
+                wrapped.push(std::mem::take(&mut cur));
+                cur.push(ch);
+            }
+        }
+        wrapped.push(cur);
+    }
+    let ink = rgb(0x2a2018);
+    let mut ty = y0 + 20.0;
+    let mut k = 0;
+    while ty + size < y1 - 10.0 && !wrapped.is_empty() {
+        draw_text(&mut big, font, size, x0 + 20.0, ty, ink, &wrapped[k % wrapped.len()]);
+        ty += size * 1.3;
+        k += 1;
+    }
+    big
 }

@@ -214,10 +214,16 @@ pub fn site_file(
         o.push_str("        (\n");
         let _ = writeln!(o, "            id: {},", s(&scene.id));
         let _ = writeln!(o, "            name: {},", t(&scene.name));
-        let _ = writeln!(o, "            panorama: Equirect({}),", s(&format!("pano/{}/{}.jpg", site.id, scene.id)));
+        let _ = writeln!(o, "            panorama: {},", crate::pano_ron(&site.id, &scene.id));
         let _ = writeln!(o, "            thumbnail: {},", s(&format!("thumbs/{}/{}.jpg", site.id, scene.id)));
         o.push_str("            view: (yaw: 0.0, pitch: 5.0, hfov: 100.0),\n");
-        o.push_str("            limits: (min_hfov: 40.0, max_hfov: 120.0, min_pitch: -90.0, max_pitch: 90.0),\n");
+        // The 16K scene zooms in far enough to read its caption wall at one texel a pixel.
+        let min_hfov = if (site.id.as_str(), scene.id.as_str()) == crate::pano::DETAILED { 15.0 } else { 40.0 };
+        let _ = writeln!(
+            o,
+            "            limits: (min_hfov: {}, max_hfov: 120.0, min_pitch: -90.0, max_pitch: 90.0),",
+            f(min_hfov)
+        );
         let _ = writeln!(
             o,
             "            narration: (\n                audio: {},\n                duration: {},\n                cues: [",

@@ -1,0 +1,143 @@
+//! Pointing a scene at a new pyramid: the scene's `panorama: ...` value in its site file is
+//! replaced in the text itself, so the curator's comments and layout stay as they were.
+
+use std::path::{Path, PathBuf};
+
+use crate::tour::load::parse_str;
+use crate::tour::spans::{self, Pos, Seg};
+use crate::tour::{Multires, Site, TourFile};
+
+/// Where `cloudhall tiles --site --scene` writes: the site file and the pyramid's folder.
+pub struct Target {
+    pub site_file: PathBuf,
+    pub pyramid_dir: PathBuf,
+    /// The pyramid's folder relative to the assets folder (`pano/SITE/SCENE`).
+    pub prefix: String,
+}
+
+/// Find the site file and the assets folder of a tour, and check that the scene exists.
+pub fn target(tour_dir: &Path, site: &str, scene: &str) -> Result<Target, String> {
+    let tour_path = tour_dir.join("tour.ron");
+    let text = std::fs::read_to_string(&tour_path)
+        .map_err(|e| format!("cannot read {}: {e} (give the tour folder with --tour)", tour_path.display()))?;
+    let tour: TourFile = parse_str(&tour_path, &text).map_err(|d| d.to_string())?;
+    if !tour.sites.iter().any(|s| s == site) {
+        return Err(format!("the tour has no site `{site}`; its sites: {}", tour.sites.join(", ")));
+    }
+    let site_file = tour_dir.join(format!("{site}.ron"));
+    let site_text =
+        std::fs::read_to_string(&site_file).map_err(|e| format!("cannot read {}: {e}", site_file.display()))?;
+    let parsed: Site = parse_str(&site_file, &site_text).map_err(|d| d.to_string())?;
+    if parsed.scene(scene).is_none() {
+        let ids: Vec<&str> = parsed.scenes.iter().map(|s| s.id.as_str()).collect();
+        return Err(format!("site `{site}` has no scene `{scene}`; its scenes: {}", ids.join(", ")));
+    }
+    let prefix = format!("pano/{site}/{scene}");
+    Ok(Target { site_file, pyramid_dir: tour_dir.join(&tour.assets).join(&prefix), prefix })
+}
+
+/// The RON text of a `Multires(...)` panorama.
+pub fn multires_ron(m: &Multires) -> String {
+    format!(
+        "Multires(path: {:?}, tile_size: {}, levels: {}, face_size: {}, preview: {:?})",
+        m.path, m.tile_size, m.levels, m.face_size, m.preview
+    )
+}
+
+/// `text` with scene `scene`'s panorama value replaced by `value`.
+pub fn replace_panorama(file: &Path, text: &str, scene: &str, value: &str) -> Result<String, String> {
+    let site: Site = parse_str(file, text).map_err(|d| d.to_string())?;
+    let index = site
+        .scenes
+        .iter()
+        .position(|s| s.id == scene)
+        .ok_or_else(|| format!("{} has no scene `{scene}`", file.display()))?;
+    let root = spans::scan(text).ok_or_else(|| format!("cannot follow the layout of {}", file.display()))?;
+    let path = [Seg::Field("scenes"), Seg::Index(index), Seg::Field("panorama")];
+    let node = root.get(&path).ok_or_else(|| format!("cannot find scene `{scene}`'s panorama in {}", file.display()))?;
+    let start = offset(text, node.pos).ok_or_else(|| format!("bad position in {}", file.display()))?;
+    let end = value_end(text, start).ok_or_else(|| format!("cannot find where the panorama ends in {}", file.display()))?;
+    Ok(format!("{}{}{}", &text[..start], value, &text[end..]))
+}
+
+/// Byte offset of a 1-based line and (character) column.
+fn offset(text: &str, pos: Pos) -> Option<usize> {
+    let line_start = if pos.line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(pos.line - 2).map(|(i, _)| i + 1)?
+    };
+    let rest = &text[line_start..];
+    let col = rest.char_indices().nth(pos.col - 1).map(|(i, _)| i)?;
+    Some(line_start + col)
+}
+
+/// Where the RON value starting at `start` ends: an identifier, then a balanced `(...)`,
+/// skipping strings and comments.
+fn value_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+        i += 1;
+    }
+    if i >= bytes.len() || bytes[i] != b'(' {
+        return (i > start).then_some(i);
+    }
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_end_skips_strings_and_comments() {
+        let t = r#"Equirect("a(b).jpg" /* ) */ // )
+        ), next"#;
+        let end = value_end(t, 0).expect("end");
+        assert_eq!(&t[end..], ", next");
+        assert_eq!(value_end("Foo, x", 0), Some(3));
+    }
+
+    #[test]
+    fn offsets_count_characters() {
+        let t = "ab\n赤峰x";
+        assert_eq!(offset(t, Pos { line: 2, col: 3 }), Some(3 + 6));
+        assert_eq!(&t[offset(t, Pos { line: 2, col: 3 }).unwrap()..], "x");
+    }
+}

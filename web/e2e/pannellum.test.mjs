@@ -1,0 +1,295 @@
+// Cloudhall against Pannellum (the npm package, in headless Chromium as hall.test.mjs drives it):
+// `cloudhall tiles` makes a multires pyramid of the render-test tour's panorama; Pannellum and
+// `cloudhall view --screenshot` each show it from the same views, and the middles of the two
+// frames must agree. The pyramid `cloudhall tiles --out` writes has exactly the levels, file
+// names and tile sizes Pannellum's generate.py computes, and cloudhall shows such a pyramid.
+//
+// CLOUDHALL_BIN: the cloudhall binary (default: the debug build in CARGO_TARGET_DIR).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir, homedir } from "node:os";
+import { dirname, extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { crc32, deflateSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { decodePng } from "./png.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const target = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache/cloudhall/target");
+const bin = process.env.CLOUDHALL_BIN || join(target, "debug/cloudhall");
+const PANNELLUM = join(here, "node_modules/pannellum/build");
+// Both frames are 960x600: at 320x200 the viewer's compact layout (fingertip-tall buttons
+// wrapping at the top right, the title at the top left) covers most of the middle, while at
+// this size the middle 40% x 40% compared below is clear of every overlay.
+const [W, H] = [960, 600];
+const [SITE, SCENE] = ["orient", "discs"];
+const TOLERANCE = 12; // mean absolute difference per channel, of 255
+const CENTRE_TOLERANCE = 40;
+// Vulkan wants a private runtime dir; mkdtemp makes it 0700.
+const xdg = process.env.XDG_RUNTIME_DIR || mkdtempSync(join(tmpdir(), "cloudhall-xdg-"));
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (!process.env.XDG_RUNTIME_DIR) rmSync(xdg, { recursive: true, force: true });
+});
+
+/** Runs cloudhall to the end; its output is the failure message if it does not exit 0. */
+function cloudhall(...args) {
+  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 300_000,
+    env: { ...process.env, WGPU_BACKEND: "vulkan", XDG_RUNTIME_DIR: xdg, RUST_LOG: "warn" } });
+  assert.equal(r.status, 0, `cloudhall ${args.join(" ")}: ${r.error ?? ""}\n${r.stdout}\n${r.stderr}`);
+}
+
+/** A copy of the render-test tour to change freely: DIR/scenes, and DIR/assets where tour.ron's
+ * `assets: "../assets"` points. */
+function tourCopy() {
+  const dir = mkdtempSync(join(tmpdir(), "cloudhall-pannellum-"));
+  for (const f of ["test-pano.png", "test-pano.jpg", "outline.geojson"]) {
+    cpSync(join(root, "tests/fixtures/assets", f), join(dir, "assets", f));
+  }
+  for (const f of ["tour.ron", "orient.ron"]) cpSync(join(root, "tests/fixtures/render", f), join(dir, "scenes", f));
+  return dir;
+}
+
+/** Cloudhall's frame of `view` of the test scene, written to `out`. */
+function cloudhallShot(dir, { yaw, pitch, hfov }, out) {
+  cloudhall("view", "--tour", join(dir, "scenes"), "--site", SITE, "--scene", SCENE, "--yaw", `${yaw}`,
+    "--pitch", `${pitch}`, "--hfov", `${hfov}`, "--screenshot", out, "--width", `${W}`, "--height", `${H}`,
+    "--lang", "en", "--no-autorotate");
+  return decodePng(readFileSync(out));
+}
+
+/** Serves Pannellum's build at /pannellum/, the pyramid in `dir` at /pano/, and at / a page with
+ * one W x H viewer of `config` (config.json as written, hosted the way Pannellum's docs host
+ * generate.py's output: a basePath in front of multiRes.basePath) looking where the query says. */
+async function pannellumServer(dir, config) {
+  const page = `<!doctype html><meta charset=utf-8>
+<link rel=stylesheet href=/pannellum/pannellum.css><script src=/pannellum/pannellum.js></script>
+<style>html,body{margin:0;overflow:hidden}#pano{width:${W}px;height:${H}px}</style><div id=pano></div>
+<script>
+const q = new URLSearchParams(location.search);
+window.viewer = pannellum.viewer("pano", { ...${JSON.stringify(config)}, basePath: "/pano/", autoLoad: true,
+  showControls: false, compass: false, minHfov: 10, maxHfov: 120,
+  yaw: Number(q.get("yaw")), pitch: Number(q.get("pitch")), hfov: Number(q.get("hfov")) });
+viewer.on("error", (e) => { window.failed = String(e); });
+</script>`;
+  const types = { ".js": "text/javascript", ".css": "text/css", ".jpg": "image/jpeg", ".json": "application/json" };
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      return res.end(page);
+    }
+    const [, top, rest] = path.match(/^\/(pannellum|pano)\/(.+)$/) || [];
+    const base = top === "pannellum" ? PANNELLUM : dir;
+    const file = join(base, rest || ".");
+    try {
+      if (!top || !file.startsWith(base + sep)) throw new Error("not served");
+      const body = readFileSync(file);
+      res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" });
+      res.end(body);
+    } catch (_) {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { server, base: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** Pannellum's frame of `view` (PNG bytes) once every tile in view is in: the viewer is loaded
+ * (isLoaded(), not the 'load' event: for multires that fires inside pannellum.viewer(), before a
+ * listener can be added) and its renderer has no tile in view still loading (it draws the frame
+ * before it asks); then half a second more. */
+async function pannellumShot(base, view) {
+  const page = await browser.newPage({ viewport: { width: W, height: H } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+  await page.goto(`${base}/?${new URLSearchParams(view)}`);
+  await page.waitForFunction(() => window.failed || (viewer.isLoaded() && !viewer.getRenderer().isLoading()),
+    null, { timeout: 60_000 });
+  await page.waitForTimeout(500);
+  const [failed, ...at] = await page.evaluate(() => [window.failed || null, viewer.getYaw(), viewer.getPitch(), viewer.getHfov()]);
+  assert.deepEqual([failed, problems], [null, []], "Pannellum shows the pyramid");
+  assert.deepEqual(at, [view.yaw, view.pitch, view.hfov], "Pannellum looks where it was told, unclamped");
+  const png = await page.locator("#pano").screenshot();
+  await page.close();
+  return png;
+}
+
+/** Mean absolute difference per channel over the middle 40% x 40% of two frames, and the mean
+ * colour of the 5x5 pixels at the centre of each (a single pixel could sit on an edge). */
+function compare(a, b) {
+  let sum = 0, n = 0;
+  for (let y = Math.round(H * 0.3); y < Math.round(H * 0.7); y++) {
+    for (let x = Math.round(W * 0.3); x < Math.round(W * 0.7); x++) {
+      const [p, q] = [a.pixel(x, y), b.pixel(x, y)];
+      for (let k = 0; k < 3; k++) sum += Math.abs(p[k] - q[k]);
+      n += 3;
+    }
+  }
+  return { mean: sum / n, centres: [centre(a), centre(b)] };
+}
+
+function centre(img) {
+  const s = [0, 0, 0];
+  for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) img.pixel(W / 2 + dx, H / 2 + dy).forEach((v, k) => { s[k] += v; });
+  return s.map((v) => Math.round(v / 25));
+}
+
+const far = (a, b) => Math.max(...a.map((v, k) => Math.abs(v - b[k])));
+
+/** Pyramids `pano` (PNG bytes) into the copied tour with `cloudhall tiles`, then compares
+ * Pannellum's frame of each view with cloudhall's; prints the figures of every view, then fails
+ * naming both frames of any view that differs. The copy is kept on failure. */
+async function compareWithPannellum(pano, views) {
+  const dir = tourCopy();
+  const input = join(dir, "assets/test-pano.png");
+  writeFileSync(input, pano);
+  cloudhall("tiles", input, "--site", SITE, "--scene", SCENE, "--tour", join(dir, "scenes"), "--tile", "256");
+  const pyramid = join(dir, "assets/pano", SITE, SCENE);
+  const config = JSON.parse(readFileSync(join(pyramid, "config.json"), "utf8"));
+  assert.equal(config.type, "multires");
+  assert.match(readFileSync(join(dir, "scenes/orient.ron"), "utf8"),
+    /Multires\(path: "pano\/orient\/discs\/%l\/%s%y_%x\.jpg"/, "the scene now shows the pyramid");
+  const { server, base } = await pannellumServer(pyramid, config);
+  const failures = [];
+  try {
+    for (const view of views) {
+      const name = `${view.yaw}_${view.pitch}_${view.hfov}`;
+      const [theirPath, ourPath] = [join(dir, `pannellum_${name}.png`), join(dir, `cloudhall_${name}.png`)];
+      writeFileSync(theirPath, await pannellumShot(base, view));
+      const [theirs, ours] = [decodePng(readFileSync(theirPath)), cloudhallShot(dir, view, ourPath)];
+      assert.deepEqual([ours.width, ours.height], [W, H], "cloudhall's frame has the size asked for");
+      const { mean, centres } = compare(theirs, ours);
+      console.log(`yaw ${view.yaw} pitch ${view.pitch} hfov ${view.hfov}: mean difference ${mean.toFixed(2)}/255,`
+        + ` centre Pannellum [${centres[0]}] cloudhall [${centres[1]}]`);
+      if (mean > TOLERANCE || far(...centres) > CENTRE_TOLERANCE) {
+        failures.push(`${name}: mean ${mean.toFixed(2)}, centres [${centres[0]}] vs [${centres[1]}]: ${theirPath} ${ourPath}`);
+      }
+    }
+  } finally {
+    server.close();
+  }
+  assert.deepEqual(failures, [], "Pannellum's and cloudhall's frames of the pyramid agree");
+  rmSync(dir, { recursive: true });
+}
+
+test("cloudhall shows a pyramid from `cloudhall tiles` as Pannellum does", async () => {
+  await compareWithPannellum(readFileSync(join(root, "tests/fixtures/assets/test-pano.png")), [
+    { yaw: 0, pitch: 0, hfov: 90 }, { yaw: 90, pitch: 30, hfov: 60 }, { yaw: -120, pitch: -60, hfov: 100 }]);
+});
+
+/** An RGB PNG of w x h pixels, colour(x, y) each. */
+function encodePng(w, h, colour) {
+  const raw = Buffer.alloc(h * (3 * w + 1)); // each row: filter 0, then the pixels
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(colour(x, y), y * (3 * w + 1) + 1 + 3 * x);
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length);
+    out.write(type, 4, "latin1");
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 8, 2, 0, 0, 0]);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  return Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** A 1024x512 panorama whose every pixel is coloured by its direction: red how far it looks to
+ * yaw 90, green how far up, blue how far to yaw 0. The fixture's sky and ground are one colour
+ * each, so a turned or mirrored up or down face passes over it unseen; here it cannot. */
+const directions = () => encodePng(1024, 512, (x, y) => {
+  const yaw = ((x + 0.5) / 1024 - 0.5) * 2 * Math.PI, pitch = (0.5 - (y + 0.5) / 512) * Math.PI;
+  return [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), Math.cos(yaw) * Math.cos(pitch)].map((v) => Math.round(128 + 127 * v));
+});
+
+test("cloudhall turns a pyramid's up and down faces as Pannellum does", async () => {
+  await compareWithPannellum(directions(), [{ yaw: 45, pitch: 70, hfov: 90 }, { yaw: -120, pitch: -60, hfov: 100 }]);
+});
+
+/** What Pannellum's utils/multires/generate.py makes of a full equirectangular panorama `width`
+ * pixels wide with tiles of `tile`: its config numbers, and each tile's file and [width, height].
+ * The face is 8*floor(width/π/8); levels go down to one tile per face (one fewer in its
+ * floating-point edge case, which uses Python's round, halves to even); each level down halves
+ * the face, rounding down; the last row and column of tiles are cropped to the face. */
+function generatePy(width, tile) {
+  const cubeResolution = 8 * Math.floor(width / Math.PI / 8);
+  const tileResolution = Math.min(tile, cubeResolution);
+  let maxLevel = Math.ceil(Math.log(cubeResolution / tileResolution) / Math.log(2)) + 1;
+  const x = cubeResolution / 2 ** (maxLevel - 2), r = Math.round(x);
+  if ((x % 1 === 0.5 && r % 2 ? r - 1 : r) === tileResolution) maxLevel -= 1;
+  const tiles = {};
+  for (let level = maxLevel, size = cubeResolution; level >= 1; level--, size = Math.floor(size / 2)) {
+    const n = Math.ceil(size / tileResolution);
+    for (const face of "fbudlr") {
+      for (let row = 0; row < n; row++) {
+        for (let col = 0; col < n; col++) {
+          tiles[`${level}/${face}${row}_${col}.jpg`] = [Math.min(tileResolution, size - col * tileResolution),
+            Math.min(tileResolution, size - row * tileResolution)];
+        }
+      }
+    }
+  }
+  return { cubeResolution, tileResolution, maxLevel, tiles };
+}
+
+/** [width, height] from a JPEG's frame header (SOFn), or null. */
+function jpegSize(buf) {
+  for (let at = 2; at + 9 < buf.length;) {
+    if (buf[at] !== 0xff) return null;
+    const m = buf[at + 1];
+    if (m === 0xff) { at++; continue; } // a fill byte
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return [buf.readUInt16BE(at + 7), buf.readUInt16BE(at + 5)];
+    at += 2 + buf.readUInt16BE(at + 2);
+  }
+  return null;
+}
+
+test("a pyramid in generate.py's layout loads in cloudhall", () => {
+  const dir = tourCopy();
+  const fixture = join(dir, "assets/test-pano.png");
+  writeFileSync(join(dir, "directions.png"), directions());
+  // Three levels with cropped edge tiles (160 = 64+64+32); four levels of a tile that is no power of two.
+  for (const [input, tile, out] of [[fixture, 64, "gen"], [join(dir, "directions.png"), 100, "gen2"]]) {
+    cloudhall("tiles", input, "--out", join(dir, "assets", out), "--tile", `${tile}`);
+    const want = generatePy(decodePng(readFileSync(input)).width, tile);
+    const { multiRes } = JSON.parse(readFileSync(join(dir, "assets", out, "config.json"), "utf8"));
+    const { path, extension, tileResolution, maxLevel, cubeResolution } = multiRes;
+    assert.deepEqual({ path, extension, tileResolution, maxLevel, cubeResolution },
+      { path: "/%l/%s%y_%x", extension: "jpg", tileResolution: want.tileResolution, maxLevel: want.maxLevel,
+        cubeResolution: want.cubeResolution }, `${out}: config.json has generate.py's numbers`);
+    const files = readdirSync(join(dir, "assets", out), { recursive: true }).filter((f) => /^\d+\/.+\./.test(f));
+    assert.deepEqual(files.sort(), Object.keys(want.tiles).sort(), `${out}: the tiles generate.py writes, no more`);
+    for (const f of files) {
+      assert.deepEqual(jpegSize(readFileSync(join(dir, "assets", out, f))), want.tiles[f], `${out}/${f}: its size`);
+    }
+    if (out !== "gen") continue;
+    // The scene shows the fixture's pyramid: at yaw 90 and 180 the discs of the panorama are ahead.
+    const ron = join(dir, "scenes/orient.ron");
+    writeFileSync(ron, readFileSync(ron, "utf8").replace('Equirect("test-pano.png")', `Multires(path: "gen/%l/%s%y_%x.jpg", `
+      + `tile_size: ${want.tileResolution}, levels: ${want.maxLevel}, face_size: ${want.cubeResolution}, preview: "gen/preview.jpg")`));
+    const pano = decodePng(readFileSync(fixture));
+    for (const yaw of [90, 180]) {
+      const seen = centre(cloudhallShot(dir, { yaw, pitch: 0, hfov: 60 }, join(dir, `gen_${yaw}.png`)));
+      const ahead = pano.pixel(Math.floor((yaw / 360 + 0.5) * pano.width) % pano.width, pano.height / 2);
+      assert.ok(far(seen, ahead) <= CENTRE_TOLERANCE, `yaw ${yaw}: [${seen}] ahead, not [${ahead}]: ${join(dir, `gen_${yaw}.png`)}`);
+    }
+  }
+  rmSync(dir, { recursive: true });
+});
