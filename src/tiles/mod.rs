@@ -48,8 +48,7 @@ impl Default for Options {
 /// generate.py computes them: the face keeps the equator's resolution (width/π, rounded down to
 /// a multiple of 8), and levels halve it until one tile covers a face.
 pub fn plan(width: u32, tile: u32) -> (u32, u32) {
-    // generate.py divides by 3.14159265, not π: the same constant gives the same face size.
-    let face = 8 * (width as f64 / 3.14159265 / 8.0).floor() as u32;
+    let face = 8 * (width as f64 / std::f64::consts::PI / 8.0).floor() as u32;
     let tile = tile.min(face).max(1);
     let mut levels = (face as f64 / tile as f64).log2().ceil() as u32 + 1;
     // Python's round() rounds halves to even; so must this, to agree on every width.

@@ -29,8 +29,8 @@ const [W, H] = [960, 600];
 const [SITE, SCENE] = ["orient", "discs"];
 const TOLERANCE = 12; // mean absolute difference per channel, of 255
 const CENTRE_TOLERANCE = 40;
-// Vulkan wants a private runtime dir; mkdtemp makes it 0700.
-const xdg = process.env.XDG_RUNTIME_DIR || mkdtempSync(join(tmpdir(), "cloudhall-xdg-"));
+// The Vulkan loader wants a private runtime dir: mkdtemp makes it 0700.
+const xdg = mkdtempSync(join(tmpdir(), "cloudhall-xdg-"));
 let browser;
 
 before(async () => {
@@ -42,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (!process.env.XDG_RUNTIME_DIR) rmSync(xdg, { recursive: true, force: true });
+  rmSync(xdg, { recursive: true, force: true });
 });
 
 /** Runs cloudhall to the end; its output is the failure message if it does not exit 0. */
@@ -56,9 +56,7 @@ function cloudhall(...args) {
  * `assets: "../assets"` points. */
 function tourCopy() {
   const dir = mkdtempSync(join(tmpdir(), "cloudhall-pannellum-"));
-  for (const f of ["test-pano.png", "test-pano.jpg", "outline.geojson"]) {
-    cpSync(join(root, "tests/fixtures/assets", f), join(dir, "assets", f));
-  }
+  for (const f of ["test-pano.png", "test-pano.jpg", "outline.geojson"]) cpSync(join(root, "tests/fixtures/assets", f), join(dir, "assets", f));
   for (const f of ["tour.ron", "orient.ron"]) cpSync(join(root, "tests/fixtures/render", f), join(dir, "scenes", f));
   return dir;
 }
@@ -85,25 +83,15 @@ window.viewer = pannellum.viewer("pano", { ...${JSON.stringify(config)}, basePat
   yaw: Number(q.get("yaw")), pitch: Number(q.get("pitch")), hfov: Number(q.get("hfov")) });
 viewer.on("error", (e) => { window.failed = String(e); });
 </script>`;
-  const types = { ".js": "text/javascript", ".css": "text/css", ".jpg": "image/jpeg", ".json": "application/json" };
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".jpg": "image/jpeg" };
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
-    if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html" });
-      return res.end(page);
-    }
     const [, top, rest] = path.match(/^\/(pannellum|pano)\/(.+)$/) || [];
-    const base = top === "pannellum" ? PANNELLUM : dir;
-    const file = join(base, rest || ".");
-    try {
-      if (!top || !file.startsWith(base + sep)) throw new Error("not served");
-      const body = readFileSync(file);
-      res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" });
-      res.end(body);
-    } catch (_) {
-      res.writeHead(404);
-      res.end();
-    }
+    const base = top === "pannellum" ? PANNELLUM : dir, file = join(base, rest || ".");
+    let body = path === "/" ? page : null;
+    try { body ??= top && file.startsWith(base + sep) ? readFileSync(file) : null; } catch (_) { /* none: 404 */ }
+    res.writeHead(body ? 200 : 404, { "content-type": types[path === "/" ? ".html" : extname(file)] || "application/octet-stream" });
+    res.end(body);
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   return { server, base: `http://127.0.0.1:${server.address().port}` };
@@ -145,7 +133,7 @@ function compare(a, b) {
 
 function centre(img) {
   const s = [0, 0, 0];
-  for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) img.pixel(W / 2 + dx, H / 2 + dy).forEach((v, k) => { s[k] += v; });
+  for (let d = 0; d < 25; d++) img.pixel(W / 2 + (d % 5) - 2, H / 2 + Math.floor(d / 5) - 2).forEach((v, k) => { s[k] += v; });
   return s.map((v) => Math.round(v / 25));
 }
 
@@ -187,36 +175,39 @@ async function compareWithPannellum(pano, views) {
   rmSync(dir, { recursive: true });
 }
 
-test("cloudhall shows a pyramid from `cloudhall tiles` as Pannellum does", async () => {
-  await compareWithPannellum(readFileSync(join(root, "tests/fixtures/assets/test-pano.png")), [
-    { yaw: 0, pitch: 0, hfov: 90 }, { yaw: 90, pitch: 30, hfov: 60 }, { yaw: -120, pitch: -60, hfov: 100 }]);
-});
-
 /** An RGB PNG of w x h pixels, colour(x, y) each. */
 function encodePng(w, h, colour) {
   const raw = Buffer.alloc(h * (3 * w + 1)); // each row: filter 0, then the pixels
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(colour(x, y), y * (3 * w + 1) + 1 + 3 * x);
   const chunk = (type, data) => {
-    const out = Buffer.alloc(12 + data.length);
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]), out = Buffer.alloc(body.length + 8);
     out.writeUInt32BE(data.length);
-    out.write(type, 4, "latin1");
-    data.copy(out, 8);
-    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
     return out;
   };
-  const ihdr = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 8, 2, 0, 0, 0]);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
+  const ihdr = Buffer.from([w >> 24, w >> 16, w >> 8, w, h >> 24, h >> 16, h >> 8, h, 8, 2, 0, 0, 0].map((v) => v & 255));
   return Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), chunk("IHDR", ihdr),
     chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 
-/** A 1024x512 panorama whose every pixel is coloured by its direction: red how far it looks to
+// `cloudhall tiles` takes panoramas from 2048x1024 up, so both test panoramas are that size.
+const fixture = decodePng(readFileSync(join(root, "tests/fixtures/assets/test-pano.png")));
+
+/** The fixture's panorama at 2048x1024, each pixel repeated: its discs sharp and where they were. */
+const fixture2048 = () => encodePng(2048, 1024, (x, y) => fixture.pixel(x * fixture.width >> 11, y * fixture.height >> 10));
+
+/** A 2048x1024 panorama whose every pixel is coloured by its direction: red how far it looks to
  * yaw 90, green how far up, blue how far to yaw 0. The fixture's sky and ground are one colour
  * each, so a turned or mirrored up or down face passes over it unseen; here it cannot. */
-const directions = () => encodePng(1024, 512, (x, y) => {
-  const yaw = ((x + 0.5) / 1024 - 0.5) * 2 * Math.PI, pitch = (0.5 - (y + 0.5) / 512) * Math.PI;
+const directions = () => encodePng(2048, 1024, (x, y) => {
+  const yaw = ((x + 0.5) / 2048 - 0.5) * 2 * Math.PI, pitch = (0.5 - (y + 0.5) / 1024) * Math.PI;
   return [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), Math.cos(yaw) * Math.cos(pitch)].map((v) => Math.round(128 + 127 * v));
+});
+
+test("cloudhall shows a pyramid from `cloudhall tiles` as Pannellum does", async () => {
+  await compareWithPannellum(fixture2048(), [
+    { yaw: 0, pitch: 0, hfov: 90 }, { yaw: 90, pitch: 30, hfov: 60 }, { yaw: -120, pitch: -60, hfov: 100 }]);
 });
 
 test("cloudhall turns a pyramid's up and down faces as Pannellum does", async () => {
@@ -236,14 +227,9 @@ function generatePy(width, tile) {
   if ((x % 1 === 0.5 && r % 2 ? r - 1 : r) === tileResolution) maxLevel -= 1;
   const tiles = {};
   for (let level = maxLevel, size = cubeResolution; level >= 1; level--, size = Math.floor(size / 2)) {
-    const n = Math.ceil(size / tileResolution);
+    const n = Math.ceil(size / tileResolution), edge = (i) => Math.min(tileResolution, size - i * tileResolution);
     for (const face of "fbudlr") {
-      for (let row = 0; row < n; row++) {
-        for (let col = 0; col < n; col++) {
-          tiles[`${level}/${face}${row}_${col}.jpg`] = [Math.min(tileResolution, size - col * tileResolution),
-            Math.min(tileResolution, size - row * tileResolution)];
-        }
-      }
+      for (let i = 0; i < n * n; i++) tiles[`${level}/${face}${Math.floor(i / n)}_${i % n}.jpg`] = [edge(i % n), edge(Math.floor(i / n))];
     }
   }
   return { cubeResolution, tileResolution, maxLevel, tiles };
@@ -263,17 +249,16 @@ function jpegSize(buf) {
 
 test("a pyramid in generate.py's layout loads in cloudhall", () => {
   const dir = tourCopy();
-  const fixture = join(dir, "assets/test-pano.png");
+  writeFileSync(join(dir, "fixture.png"), fixture2048());
   writeFileSync(join(dir, "directions.png"), directions());
-  // Three levels with cropped edge tiles (160 = 64+64+32); four levels of a tile that is no power of two.
-  for (const [input, tile, out] of [[fixture, 64, "gen"], [join(dir, "directions.png"), 100, "gen2"]]) {
+  // Faces of 648: in tiles of 128, four levels of 648, 324, 162, 81 (edge tiles 8, 68, 34 wide);
+  // in tiles of 100, four levels too (edge tiles 48, 24, 62 wide).
+  for (const [input, tile, out] of [[join(dir, "fixture.png"), 128, "gen"], [join(dir, "directions.png"), 100, "gen2"]]) {
     cloudhall("tiles", input, "--out", join(dir, "assets", out), "--tile", `${tile}`);
     const want = generatePy(decodePng(readFileSync(input)).width, tile);
-    const { multiRes } = JSON.parse(readFileSync(join(dir, "assets", out, "config.json"), "utf8"));
-    const { path, extension, tileResolution, maxLevel, cubeResolution } = multiRes;
-    assert.deepEqual({ path, extension, tileResolution, maxLevel, cubeResolution },
-      { path: "/%l/%s%y_%x", extension: "jpg", tileResolution: want.tileResolution, maxLevel: want.maxLevel,
-        cubeResolution: want.cubeResolution }, `${out}: config.json has generate.py's numbers`);
+    const { multiRes: m } = JSON.parse(readFileSync(join(dir, "assets", out, "config.json"), "utf8"));
+    assert.deepEqual([m.path, m.extension, m.tileResolution, m.maxLevel, m.cubeResolution],
+      ["/%l/%s%y_%x", "jpg", want.tileResolution, want.maxLevel, want.cubeResolution], `${out}: config.json has generate.py's numbers`);
     const files = readdirSync(join(dir, "assets", out), { recursive: true }).filter((f) => /^\d+\/.+\./.test(f));
     assert.deepEqual(files.sort(), Object.keys(want.tiles).sort(), `${out}: the tiles generate.py writes, no more`);
     for (const f of files) {
@@ -284,10 +269,9 @@ test("a pyramid in generate.py's layout loads in cloudhall", () => {
     const ron = join(dir, "scenes/orient.ron");
     writeFileSync(ron, readFileSync(ron, "utf8").replace('Equirect("test-pano.png")', `Multires(path: "gen/%l/%s%y_%x.jpg", `
       + `tile_size: ${want.tileResolution}, levels: ${want.maxLevel}, face_size: ${want.cubeResolution}, preview: "gen/preview.jpg")`));
-    const pano = decodePng(readFileSync(fixture));
     for (const yaw of [90, 180]) {
       const seen = centre(cloudhallShot(dir, { yaw, pitch: 0, hfov: 60 }, join(dir, `gen_${yaw}.png`)));
-      const ahead = pano.pixel(Math.floor((yaw / 360 + 0.5) * pano.width) % pano.width, pano.height / 2);
+      const ahead = fixture.pixel(Math.floor((yaw / 360 + 0.5) * fixture.width) % fixture.width, fixture.height / 2);
       assert.ok(far(seen, ahead) <= CENTRE_TOLERANCE, `yaw ${yaw}: [${seen}] ahead, not [${ahead}]: ${join(dir, `gen_${yaw}.png`)}`);
     }
   }
