@@ -94,6 +94,9 @@ struct ViewArgs {
     /// Measure how long a Go takes to show its panorama (preloaded and cold), headlessly, and exit.
     #[arg(long)]
     bench_go: bool,
+    /// Pan round and zoom for this many seconds, headlessly, and print the frame times.
+    #[arg(long, value_name = "SECONDS")]
+    bench_pan: Option<f32>,
     /// Render one frame without a window into this PNG and exit.
     #[arg(long, value_name = "OUT.png")]
     screenshot: Option<PathBuf>,
@@ -290,6 +293,7 @@ fn view(args: ViewArgs) -> ExitCode {
                 && args.scene.is_none()
                 && args.screenshot.is_none()
                 && !args.bench_go
+                && args.bench_pan.is_none()
                 && !in_session),
         server: args.server.clone(),
         live: None,
@@ -316,6 +320,25 @@ fn view(args: ViewArgs) -> ExitCode {
                     "go to a scene not preloaded: {:.1} ms ({} frames)",
                     t.cold.as_secs_f64() * 1000.0,
                     t.cold_frames
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    if let Some(secs) = args.bench_pan {
+        return match headless::bench_pan(options, args.width, args.height, secs) {
+            Ok(t) => {
+                println!(
+                    "pan and zoom for {secs} s: {} frames, median {:.1} ms, worst {:.1} ms; tile cache peak {:.1} MB, {} tiles loaded",
+                    t.frames,
+                    t.median.as_secs_f64() * 1000.0,
+                    t.worst.as_secs_f64() * 1000.0,
+                    t.peak_tile_bytes as f64 / 1048576.0,
+                    t.tiles_loaded
                 );
                 ExitCode::SUCCESS
             }

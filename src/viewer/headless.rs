@@ -229,3 +229,43 @@ pub fn bench_go(options: ViewerOptions, width: u32, height: u32) -> Result<GoTim
     let (cold_t, cold_frames) = time_go(&mut app, &cold.0, &cold.1)?;
     Ok(GoTimings { preloaded, preloaded_frames, cold: cold_t, cold_frames })
 }
+
+/// Frame times of a scripted pan and zoom.
+#[derive(Debug, Clone)]
+pub struct PanTimings {
+    pub frames: usize,
+    pub median: Duration,
+    pub worst: Duration,
+    /// Most bytes the multires tile cache held.
+    pub peak_tile_bytes: u64,
+    pub tiles_loaded: u64,
+}
+
+/// Pan all the way round while zooming between 100° and 15°, for `secs` seconds of frames, and
+/// time every frame (update plus GPU).
+pub fn bench_pan(options: ViewerOptions, width: u32, height: u32, secs: f32) -> Result<PanTimings, String> {
+    let (mut app, _target) = headless_app(options, width, height)?;
+    settle(&mut app)?;
+    let started = Instant::now();
+    let mut times = Vec::new();
+    let mut peak = 0;
+    while started.elapsed().as_secs_f32() < secs {
+        let t = started.elapsed().as_secs_f32();
+        {
+            let mut look = app.world_mut().resource_mut::<super::look::Look>();
+            look.view.yaw = crate::pano::wrap_yaw(-180.0 + 360.0 * t / secs);
+            look.view.pitch = 15.0 * (t * 0.7).sin();
+            look.view.hfov = 57.5 + 42.5 * (t * 0.5).cos();
+            look.velocity = (0.0, 0.0);
+        }
+        let frame = Instant::now();
+        pump(&mut app);
+        times.push(frame.elapsed());
+        peak = peak.max(app.world().resource::<super::tiles::TileStream>().bytes());
+    }
+    let loaded = app.world().resource::<super::tiles::TileStream>().loaded_total;
+    times.sort();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    let worst = times.last().copied().unwrap_or_default();
+    Ok(PanTimings { frames: times.len(), median, worst, peak_tile_bytes: peak, tiles_loaded: loaded })
+}
