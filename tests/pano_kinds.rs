@@ -14,7 +14,7 @@ use cloudhall::tour::Lang;
 use cloudhall::viewer::ViewerOptions;
 use cloudhall::viewer::headless::{capture, headless_app, pump, settle};
 use cloudhall::viewer::look::Look;
-use cloudhall::viewer::panorama::PanoramaStatus;
+use cloudhall::viewer::panorama::{PanoramaStatus, TextureLimit};
 use cloudhall::viewer::tiles::TileStream;
 
 const W: u32 = 320;
@@ -270,4 +270,89 @@ fn multires_loads_the_top_level_only_when_zoomed_and_keeps_its_cache_bounded() {
     assert!(peak <= budget, "the tile cache reached {peak} bytes, over its bound of {budget}");
     assert!(stream.loaded_total as u64 * 512 * 512 * 4 / 2 > budget, "the pan loaded more than the bound holds");
     let _ = std::fs::remove_dir_all(scenes.parent().expect("dir"));
+}
+
+#[test]
+fn an_equirect_wider_than_the_device_allows_is_drawn_from_two_textures() {
+    // The 2048-wide test panorama on a device capped at 1024-pixel textures: two 1024x1024
+    // halves that meet at yaw 0, right behind the red disc ahead.
+    let src = big_test_pano();
+    let (scenes, assets) = tour_with("split", &scene_ron("eq", r#"Equirect("big.png")"#));
+    save_rgb(&src, &assets.join("big.png"));
+    let options = ViewerOptions { lang: Lang::En, site: Some("orient".into()), scene: Some("eq".into()), ..ViewerOptions::new(&scenes) };
+    let (mut whole, target_whole) = headless_app(options.clone(), W, H).expect("app");
+    settle(&mut whole).expect("loads");
+    let (mut split, target_split) = headless_app(options, W, H).expect("app");
+    split.insert_resource(TextureLimit(1024));
+    settle(&mut split).expect("loads");
+    assert_eq!(split.world().resource::<TextureLimit>().0, 1024);
+    let images = split.world().resource::<Assets<Image>>();
+    let widest = images.iter().filter(|(_, i)| i.height() == 1024).map(|(_, i)| i.width()).max();
+    assert_eq!(widest, Some(1024), "the halves are 1024 wide");
+    for (yaw, pitch, hfov) in [(0.0, 0.0, 30.0), (0.5, 10.0, 15.0), (180.0, 0.0, 30.0), (-90.0, 0.0, 110.0)] {
+        let a = frame_at(&mut whole, &target_whole, yaw, pitch, hfov);
+        let b = frame_at(&mut split, &target_split, yaw, pitch, hfov);
+        let d = middle_difference(&a, &b);
+        println!("two textures vs one at ({yaw}, {pitch}, {hfov}): mean difference {d:.2}");
+        assert!(d <= 1.0, "the split shows at yaw {yaw}: {d:.2}");
+    }
+    let _ = std::fs::remove_dir_all(scenes.parent().expect("dir"));
+}
+
+#[test]
+fn check_reports_cube_faces_that_are_not_square_or_not_of_one_size() {
+    let (scenes, assets) = tour_with(
+        "cubecheck",
+        &scene_ron("cube", r#"Cube("c/f.png", "c/r.png", "c/b.png", "c/l.png", "c/u.png", "c/d.png")"#),
+    );
+    std::fs::create_dir_all(assets.join("c")).expect("dir");
+    for (face, (w, h)) in [("f", (64, 64)), ("r", (64, 64)), ("b", (32, 32)), ("l", (64, 48)), ("u", (64, 64)), ("d", (64, 64))] {
+        image::RgbImage::new(w, h).save(assets.join(format!("c/{face}.png"))).expect("save");
+    }
+    let loaded = cloudhall::tour::load_with(&scenes, cloudhall::tour::AssetCheck::Full);
+    let errors: Vec<String> = loaded.errors().map(|d| d.to_string()).collect();
+    assert!(loaded.tour.is_none());
+    assert!(errors.iter().any(|e| e.contains("orient.ron:") && e.contains("c/l.png` is 64x48, not square")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("c/b.png` is 32x32, but the first face is 64x64")), "{errors:?}");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let _ = std::fs::remove_dir_all(scenes.parent().expect("dir"));
+}
+
+#[test]
+fn the_bundled_16k_scene_shows_its_full_detail_only_when_zoomed() {
+    // The sample tour's 16384x8192 scene: faces of 5208 px in five levels.
+    let scenes = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let options = ViewerOptions {
+        lang: Lang::En,
+        site: Some("chifeng-museum".into()),
+        scene: Some("hall-liao-to-qing".into()),
+        ..ViewerOptions::new(&scenes)
+    };
+    let (mut app, target) = headless_app(options, 1280, 720).expect("app");
+    settle(&mut app).expect("loads");
+    frame_at(&mut app, &target, -130.0, 4.0, 110.0);
+    let stream = app.world().resource::<TileStream>();
+    assert!(stream.max_requested <= 3, "a wide view fetched level {} of 5", stream.max_requested);
+    // Zoomed on the caption wall: with the levels capped at 3 the captions are a blur; with the
+    // top level they are lines of ink.
+    let ink = |img: &image::RgbaImage| {
+        let mut dark = 0;
+        for y in 200..500 {
+            for x in 300..980 {
+                if img.get_pixel(x, y).0[0] < 100 {
+                    dark += 1;
+                }
+            }
+        }
+        dark
+    };
+    app.world_mut().resource_mut::<TileStream>().max_level = Some(3);
+    let capped = ink(&frame_at(&mut app, &target, -130.0, 4.0, 20.0));
+    app.world_mut().resource_mut::<TileStream>().max_level = None;
+    let dark = ink(&frame_at(&mut app, &target, -130.0, 4.0, 20.0));
+    let stream = app.world().resource::<TileStream>();
+    assert_eq!(stream.level, 5);
+    assert!(stream.ready_at(5) > 0);
+    println!("caption wall at 20°: {capped} ink pixels at level 3, {dark} at level 5; tile cache {:.1} MB", stream.bytes() as f64 / 1048576.0);
+    assert!(dark > 3 * capped.max(300), "the captions are legible only at the top level");
 }

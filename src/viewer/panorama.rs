@@ -39,21 +39,20 @@ pub struct PanoramaSystems;
 /// previews, which are tiny).
 const CACHE_SIZE: usize = 12;
 
-/// The widest texture the device takes: WebGL2 guarantees only 2048, desktops 8192-16384.
-/// Read from the device at start.
+/// The widest texture the panorama uses: the device's limit (WebGL2 guarantees only 2048,
+/// desktops take 8192-16384), read at start, or less where a lower cap was set before.
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct TextureLimit(pub u32);
 
 impl Default for TextureLimit {
     fn default() -> Self {
-        TextureLimit(2048)
+        TextureLimit(u32::MAX)
     }
 }
 
 fn read_texture_limit(device: Option<Res<RenderDevice>>, mut limit: ResMut<TextureLimit>) {
-    if let Some(d) = device {
-        limit.0 = d.limits().max_texture_dimension_2d.max(256);
-    }
+    let device_limit = device.map_or(2048, |d| d.limits().max_texture_dimension_2d);
+    limit.0 = limit.0.min(device_limit).max(256);
 }
 
 /// A panorama's pixels, ready for the GPU: RGBA8 images.
