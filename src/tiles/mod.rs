@@ -255,12 +255,14 @@ fn write_tiles(
 }
 
 fn encode(rgb: &[u8], w: u32, h: u32, path: &Path, quality: u8) -> Result<(), String> {
-    let file = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let (w16, h16) = (u16::try_from(w).map_err(|e| fail(&e))?, u16::try_from(h).map_err(|e| fail(&e))?);
+    let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
     let mut writer = BufWriter::new(file);
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, quality)
-        .encode(rgb, w, h, image::ExtendedColorType::Rgb8)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    std::io::Write::flush(&mut writer).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    jpeg_encoder::Encoder::new(&mut writer, quality)
+        .encode(rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| fail(&e))?;
+    std::io::Write::flush(&mut writer).map_err(|e| fail(&e))
 }
 
 /// A temporary folder beside the output, removed unless [`Staging::publish`] renames it into
