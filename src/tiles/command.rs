@@ -43,7 +43,7 @@ pub fn run(input: &Path, dest: Destination, opts: Options) -> Result<(), String>
     std::fs::write(&tmp, edited).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &target.site_file).map_err(|e| format!("cannot replace {}: {e}", target.site_file.display()))?;
     println!("wrote {} and pointed scene `{scene}` in {} at it", target.pyramid_dir.display(), target.site_file.display());
-    let loaded = tour::load_with(tour_dir, AssetCheck::Headers);
+    let loaded = tour::load_with(tour_dir, AssetCheck::Full);
     for d in &loaded.diagnostics {
         eprintln!("{d}");
     }
