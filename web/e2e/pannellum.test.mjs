@@ -277,3 +277,44 @@ test("a pyramid in generate.py's layout loads in cloudhall", () => {
   }
   rmSync(dir, { recursive: true });
 });
+
+test("the bundled 16K pyramid opens in Pannellum as it is, and its small captions match cloudhall's", async () => {
+  // The sample tour's 16384x8192 scene (five levels, faces of 5208 px), served to Pannellum as
+  // `make content` wrote it: zoomed on the caption wall both viewers need the top level, and
+  // its lines of 14-pixel text must land on the same pixels (tests/pano_kinds.rs shows they are
+  // legible there and a blur below the top level).
+  const [site, scene] = ["chifeng-museum", "hall-liao-to-qing"];
+  const pyramid = join(root, "assets/pano", site, scene);
+  const config = JSON.parse(readFileSync(join(pyramid, "config.json"), "utf8"));
+  assert.deepEqual([config.multiRes.cubeResolution, config.multiRes.maxLevel], [5208, 5]);
+  const dir = mkdtempSync(join(tmpdir(), "cloudhall-pannellum-16k-"));
+  const { server, base } = await pannellumServer(pyramid, config);
+  const failures = [];
+  try {
+    for (const view of [{ yaw: -130, pitch: 4, hfov: 20 }, { yaw: -100, pitch: 0, hfov: 100 }]) {
+      const name = `${view.yaw}_${view.pitch}_${view.hfov}`;
+      const theirs = decodePng(await pannellumShot(base, view));
+      const out = join(dir, `cloudhall_${name}.png`);
+      cloudhall("view", "--tour", join(root, "scenes"), "--site", site, "--scene", scene, "--yaw", `${view.yaw}`,
+        "--pitch", `${view.pitch}`, "--hfov", `${view.hfov}`, "--screenshot", out, "--width", `${W}`,
+        "--height", `${H}`, "--lang", "en", "--no-autorotate");
+      const ours = decodePng(readFileSync(out));
+      // The upper middle of the frame: the subtitles of the scene's narration sit lower.
+      let sum = 0, n = 0;
+      for (let y = Math.round(H * 0.2); y < Math.round(H * 0.5); y++) {
+        for (let x = Math.round(W * 0.3); x < Math.round(W * 0.7); x++) {
+          const [p, q] = [theirs.pixel(x, y), ours.pixel(x, y)];
+          for (let k = 0; k < 3; k++) sum += Math.abs(p[k] - q[k]);
+          n += 3;
+        }
+      }
+      const mean = sum / n;
+      console.log(`16K ${name}: mean difference ${mean.toFixed(2)}/255`);
+      if (mean > TOLERANCE) failures.push(`${name}: mean ${mean.toFixed(2)}; cloudhall's frame ${out}`);
+    }
+  } finally {
+    server.close();
+  }
+  assert.deepEqual(failures, [], "Pannellum and cloudhall show the 16K pyramid alike");
+  rmSync(dir, { recursive: true });
+});
