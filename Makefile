@@ -8,9 +8,10 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/cloudhall/target
 export WGPU_BACKEND ?= vulkan
 CARGO ?= cargo
 
-# Building and running the viewer: ALSA for audio, X11 and xkbcommon for the window, Vulkan.
+# Building and running the viewer: ALSA for audio, X11 and xkbcommon for the window, Vulkan;
+# nasm for libjpeg-turbo's SIMD in `cloudhall tiles`.
 APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 libxrandr2 libxi6 \
-	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers
+	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers nasm
 # The browser build (`make web`): wasm-opt and brotli.
 APT_WEB := binaryen brotli
 # The browser tests: Debian's Chromium, driven by playwright-core under Node.

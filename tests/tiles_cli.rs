@@ -224,3 +224,31 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn a_streamed_jpeg_makes_the_same_pyramid_as_one_decoded_whole() {
+    // JPEGs stream through libjpeg-turbo row by row; images in memory (PNGs, the content
+    // generator) are tiled whole. Both must give the same tiles, to JPEG's precision.
+    use cloudhall::tiles::{self, Options, faces::Rgb};
+    let dir = scratch("stream");
+    let input = panorama(&dir, "in.jpg", 2600);
+    let opts = Options { tile: 256, quality: 95 };
+    let streamed = tiles::make(&input, &dir.join("streamed"), opts, &|_| {}).expect("streamed");
+    let rgb = image::open(&input).expect("decode").to_rgb8();
+    let whole = Rgb { width: rgb.width(), height: rgb.height(), data: rgb.into_raw() };
+    let in_memory = tiles::make_from_image(&whole, &dir.join("whole"), opts).expect("whole");
+    assert_eq!(streamed, in_memory);
+    let files = listing(&dir.join("whole"));
+    assert_eq!(files, listing(&dir.join("streamed")));
+    let mut worst = 0.0f64;
+    for f in files.iter().filter(|f| f.ends_with(".jpg")) {
+        let a = image::open(dir.join("whole").join(f)).expect("tile").to_rgb8();
+        let b = image::open(dir.join("streamed").join(f)).expect("tile").to_rgb8();
+        assert_eq!(a.dimensions(), b.dimensions(), "{f}");
+        let diff: u64 = a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| (*x as i32 - *y as i32).unsigned_abs() as u64).sum();
+        worst = worst.max(diff as f64 / a.as_raw().len() as f64);
+    }
+    println!("streamed vs whole: worst tile differs by {worst:.2} per channel");
+    assert!(worst < 2.0, "a streamed tile differs by {worst:.2} per channel");
+    let _ = std::fs::remove_dir_all(&dir);
+}

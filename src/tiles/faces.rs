@@ -54,78 +54,132 @@ fn atan2_fast(y: f32, x: f32) -> f32 {
 
 /// One cube face of `size` pixels sampled from an equirectangular RGB8 image (bilinear,
 /// wrapping across the yaw seam, clamped at the poles).
+pub fn face(equirect: &Rgb, face: char, size: u32) -> Rgb {
+    let sampler = FaceSampler::new(face, size, equirect.width, equirect.height);
+    let row_len = equirect.width as usize * 3;
+    let src_row = |y: usize| &equirect.data[y * row_len..(y + 1) * row_len];
+    let mut data = vec![0u8; (size as usize) * (size as usize) * 3];
+    par_rows(&mut data, size as usize * 3, |row, out| sampler.row(row, &src_row, out));
+    Rgb { width: size, height: size, data }
+}
+
+/// Samples the rows of one cube face from an equirectangular image, the image's rows given by a
+/// function, so that a streaming decoder can hand over only the rows a face row needs
+/// ([`FaceSampler::rows_needed`]).
 ///
 /// Equivalent to sampling at [`equirect_uv`] of [`face_point`] for every pixel, but cheaper:
 /// on the four side faces a column's yaw is the face's yaw plus atan(a), the same all the way
 /// down, so only the pitch is computed per pixel; up and down need both angles per pixel.
-pub fn face(equirect: &Rgb, face: char, size: u32) -> Rgb {
-    use std::f32::consts::{FRAC_PI_2, PI, TAU};
-    let (w, h) = (equirect.width as usize, equirect.height as usize);
-    let src = &equirect.data;
-    let (wf, hf) = (w as f32, h as f32);
-    let coord = |i: u32| 2.0 * (i as f32 + 0.5) / size as f32 - 1.0;
-    // Per column: the source x (side faces) and 1/sqrt(1 + a²).
-    let side_yaw = match face {
-        'f' => Some(0.0),
-        'r' => Some(FRAC_PI_2),
-        'b' => Some(PI),
-        'l' => Some(-FRAC_PI_2),
-        _ => None,
-    };
-    // Where a source x lands: the two columns either side (wrapping at the seam) and the weight
-    // of the second, in 1/256ths.
-    let split_x = |x: f32| {
-        let x = x.rem_euclid(wf);
+pub struct FaceSampler {
+    face: char,
+    size: u32,
+    width: usize,
+    height: usize,
+    side: bool,
+    /// Per column (side faces): the two source columns, the second's weight in 1/256ths, and
+    /// 1/sqrt(1 + a²).
+    columns: Vec<((usize, usize, u32), f32)>,
+}
+
+impl FaceSampler {
+    pub fn new(face: char, size: u32, width: u32, height: u32) -> Self {
+        use std::f32::consts::{FRAC_PI_2, PI};
+        let side_yaw = match face {
+            'f' => Some(0.0),
+            'r' => Some(FRAC_PI_2),
+            'b' => Some(PI),
+            'l' => Some(-FRAC_PI_2),
+            _ => None,
+        };
+        let mut s = FaceSampler { face, size, width: width as usize, height: height as usize, side: side_yaw.is_some(), columns: Vec::new() };
+        s.columns = (0..size)
+            .map(|c| {
+                let a = s.coord(c);
+                let yaw = side_yaw.unwrap_or(0.0) + atan_unit(a);
+                (s.split_x(s.x_of(yaw)), 1.0 / (1.0 + a * a).sqrt())
+            })
+            .collect();
+        s
+    }
+
+    fn coord(&self, i: u32) -> f32 {
+        2.0 * (i as f32 + 0.5) / self.size as f32 - 1.0
+    }
+
+    fn x_of(&self, yaw: f32) -> f32 {
+        (0.5 + yaw / std::f32::consts::TAU) * self.width as f32 - 0.5
+    }
+
+    fn y_of(&self, pitch: f32) -> f32 {
+        ((0.5 - pitch / std::f32::consts::PI) * self.height as f32 - 0.5).clamp(0.0, self.height as f32 - 1.0)
+    }
+
+    /// Where a source x lands: the two columns either side (wrapping at the seam) and the
+    /// weight of the second, in 1/256ths.
+    fn split_x(&self, x: f32) -> (usize, usize, u32) {
+        let x = x.rem_euclid(self.width as f32);
         let x0 = x.floor();
-        let xa = (x0 as usize).min(w - 1);
-        let xb = if xa + 1 == w { 0 } else { xa + 1 };
+        let xa = (x0 as usize).min(self.width - 1);
+        let xb = if xa + 1 == self.width { 0 } else { xa + 1 };
         (xa, xb, ((x - x0) * 256.0) as u32)
-    };
-    let columns: Vec<((usize, usize, u32), f32)> = (0..size)
-        .map(|c| {
-            let a = coord(c);
-            let yaw = side_yaw.unwrap_or(0.0) + atan_unit(a);
-            (split_x((0.5 + yaw / TAU) * wf - 0.5), 1.0 / (1.0 + a * a).sqrt())
-        })
-        .collect();
-    let mut data = vec![0u8; (size as usize) * (size as usize) * 3];
-    par_rows(&mut data, size as usize * 3, |row, out| {
-        let b = coord(row);
+    }
+
+    /// The pitch (radians) of face coordinates (a, b).
+    fn pitch(&self, a: f32, b: f32) -> f32 {
+        use std::f32::consts::FRAC_PI_2;
+        match self.face {
+            'u' => FRAC_PI_2 - atan_unit_any((a * a + b * b).sqrt()),
+            'd' => -(FRAC_PI_2 - atan_unit_any((a * a + b * b).sqrt())),
+            _ => atan_unit(-b / (1.0 + a * a).sqrt()),
+        }
+    }
+
+    /// The first and last source rows (inclusive) that face row `row` reads.
+    pub fn rows_needed(&self, row: u32) -> (usize, usize) {
+        let b = self.coord(row);
+        let ys: Vec<f32> = if self.side {
+            // Pitch is largest in size at the middle column, smallest at the edges.
+            [0.0, 1.0].iter().map(|&a| self.y_of(self.pitch(a, b))).collect()
+        } else {
+            // Up and down: nearest the pole at the middle column, farthest at the corners.
+            [0.0, 1.0].iter().map(|&a| self.y_of(self.pitch(a, b))).chain([self.y_of(self.pitch(0.0, 0.0))]).collect()
+        };
+        let lo = ys.iter().copied().fold(f32::MAX, f32::min).floor() as usize;
+        let hi = ys.iter().copied().fold(0.0, f32::max).floor() as usize + 1;
+        (lo.saturating_sub(1), (hi + 1).min(self.height - 1))
+    }
+
+    /// Fill `out` (size x 3 bytes) with face row `row`; `src_row(y)` is source row y.
+    pub fn row<'a>(&self, row: u32, src_row: &impl Fn(usize) -> &'a [u8], out: &mut [u8]) {
+        let b = self.coord(row);
+        let hf = self.height as f32;
         for (col, px) in out.chunks_exact_mut(3).enumerate() {
-            let ((xa, xb, fx), y) = match side_yaw {
-                Some(_) => {
-                    let (xs, inv) = columns[col];
-                    // pitch = atan(-b / sqrt(1 + a²)), |argument| <= 1.
-                    let pitch = atan_unit(-b * inv);
-                    (xs, (0.5 - pitch / PI) * hf - 0.5)
-                }
-                None => {
-                    let a = coord(col as u32);
-                    // Up: direction (a, 1, -b); down: (a, -1, b). Yaw from straight ahead (-z).
-                    let (yaw, pitch) = if face == 'u' {
-                        (atan2_fast(a, b), FRAC_PI_2 - atan_unit_any((a * a + b * b).sqrt()))
-                    } else {
-                        (atan2_fast(a, -b), -(FRAC_PI_2 - atan_unit_any((a * a + b * b).sqrt())))
-                    };
-                    (split_x((0.5 + yaw / TAU) * wf - 0.5), (0.5 - pitch / PI) * hf - 0.5)
-                }
+            let ((xa, xb, fx), y) = if self.side {
+                let (xs, inv) = self.columns[col];
+                // pitch = atan(-b / sqrt(1 + a²)), |argument| <= 1.
+                let pitch = atan_unit(-b * inv);
+                (xs, (0.5 - pitch / std::f32::consts::PI) * hf - 0.5)
+            } else {
+                let a = self.coord(col as u32);
+                // Up: direction (a, 1, -b); down: (a, -1, b). Yaw from straight ahead (-z).
+                let yaw = if self.face == 'u' { atan2_fast(a, b) } else { atan2_fast(a, -b) };
+                let pitch = self.pitch(a, b);
+                (self.split_x(self.x_of(yaw)), (0.5 - pitch / std::f32::consts::PI) * hf - 0.5)
             };
             let y = y.clamp(0.0, hf - 1.0);
             let ya = y as usize;
             let fy = ((y - ya as f32) * 256.0) as u32;
-            let yb = (ya + 1).min(h - 1);
-            let (ra, rb) = (ya * w, yb * w);
-            let (p00, p01, p10, p11) = ((ra + xa) * 3, (ra + xb) * 3, (rb + xa) * 3, (rb + xb) * 3);
-            let (top, bottom) = (&src[p00..p00 + 3], &src[p10..p10 + 3]);
-            let (top2, bottom2) = (&src[p01..p01 + 3], &src[p11..p11 + 3]);
+            let yb = (ya + 1).min(self.height - 1);
+            let (ra, rb) = (src_row(ya), src_row(yb));
+            let (top, top2) = (&ra[xa * 3..xa * 3 + 3], &ra[xb * 3..xb * 3 + 3]);
+            let (bottom, bottom2) = (&rb[xa * 3..xa * 3 + 3], &rb[xb * 3..xb * 3 + 3]);
             for c in 0..3 {
                 let t = top[c] as u32 * (256 - fx) + top2[c] as u32 * fx;
                 let u = bottom[c] as u32 * (256 - fx) + bottom2[c] as u32 * fx;
                 px[c] = ((t * (256 - fy) + u * fy + (1 << 15)) >> 16) as u8;
             }
         }
-    });
-    Rgb { width: size, height: size, data }
+    }
 }
 
 /// atan(x) for any x >= 0, from [`atan_unit`].
@@ -287,6 +341,25 @@ mod tests {
         }
         assert!((atan2_fast(1.0, -1.0) - 1.0f32.atan2(-1.0)).abs() < 2e-5);
         assert!((atan2_fast(-0.3, 0.2) - (-0.3f32).atan2(0.2)).abs() < 2e-5);
+    }
+
+    #[test]
+    fn rows_needed_cover_every_sample() {
+        let e = compass(1024);
+        for f in ['f', 'r', 'u', 'd'] {
+            let s = FaceSampler::new(f, 100, e.width, e.height);
+            for row in [0u32, 13, 50, 99] {
+                let (lo, hi) = s.rows_needed(row);
+                // Sampling with only rows lo..=hi present must not touch any other row.
+                let row_len = e.width as usize * 3;
+                let src_row = |y: usize| {
+                    assert!((lo..=hi).contains(&y), "{f} row {row} read source row {y} outside {lo}..={hi}");
+                    &e.data[y * row_len..(y + 1) * row_len]
+                };
+                let mut out = vec![0u8; 300];
+                s.row(row, &src_row, &mut out);
+            }
+        }
     }
 
     #[test]

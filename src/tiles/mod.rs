@@ -9,6 +9,7 @@
 
 pub mod command;
 pub mod faces;
+pub mod stream;
 pub mod tour_edit;
 
 use std::io::BufWriter;
@@ -136,6 +137,27 @@ pub fn decode(input: &Path) -> Result<Rgb, String> {
     Ok(Rgb { width, height, data: rgb.into_raw() })
 }
 
+/// Whether the file is a JPEG, refusing one cut short even where the decoder would fill the
+/// missing rows with grey.
+fn is_jpeg(input: &Path) -> Result<bool, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    let mut head = [0u8; 2];
+    f.read_exact(&mut head).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    if head != [0xFF, 0xD8] {
+        return Ok(false);
+    }
+    let len = f.seek(SeekFrom::End(0)).map_err(|e| e.to_string())?;
+    let tail_len = len.min(4096);
+    f.seek(SeekFrom::Start(len - tail_len)).map_err(|e| e.to_string())?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).map_err(|e| e.to_string())?;
+    if !jpeg_complete(&tail) {
+        return Err(format!("{} is truncated: the JPEG data ends before its end marker", input.display()));
+    }
+    Ok(true)
+}
+
 /// Whether JPEG bytes end with the end-of-image marker (trailing padding allowed).
 fn jpeg_complete(bytes: &[u8]) -> bool {
     let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
@@ -146,10 +168,16 @@ fn jpeg_complete(bytes: &[u8]) -> bool {
 /// complete). `progress` is called with the number of tiles written so far.
 pub fn make(input: &Path, out: &Path, opts: Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summary, String> {
     check_input(input)?;
+    check_options(opts)?;
     let staging = Staging::new(out)?;
-    let img = decode(input)?;
-    let summary = write_pyramid(&img, staging.path(), opts, progress)?;
-    drop(img);
+    // A JPEG streams through libjpeg-turbo row by row; a PNG is decoded whole.
+    let summary = if is_jpeg(input)? {
+        stream::write_pyramid(input, staging.path(), opts, progress)?
+    } else {
+        let img = decode(input)?;
+        write_pyramid(&img, staging.path(), opts, progress)?
+    };
+    write_config(staging.path(), &summary)?;
     staging.publish()?;
     Ok(summary)
 }
@@ -159,20 +187,34 @@ pub fn make_from_image(img: &Rgb, out: &Path, opts: Options) -> Result<Summary, 
     if img.width != 2 * img.height || img.width < MIN_WIDTH {
         return Err(format!("the image is {}x{}: it must be 2:1 and at least {MIN_WIDTH} wide", img.width, img.height));
     }
+    check_options(opts)?;
     let staging = Staging::new(out)?;
     let summary = write_pyramid(img, staging.path(), opts, &|_| {})?;
+    write_config(staging.path(), &summary)?;
     staging.publish()?;
     Ok(summary)
 }
 
-/// Write every tile, the preview and `config.json` into `dir`.
-fn write_pyramid(img: &Rgb, dir: &Path, opts: Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summary, String> {
+fn check_options(opts: Options) -> Result<(), String> {
     if !(1..=100).contains(&opts.quality) {
         return Err(format!("quality {} is outside 1..100", opts.quality));
     }
     if opts.tile < 64 {
         return Err(format!("tile size {} is too small: use 256, 512 or 1024", opts.tile));
     }
+    Ok(())
+}
+
+/// Pannellum's `config.json` for a finished pyramid.
+fn write_config(dir: &Path, s: &Summary) -> Result<(), String> {
+    let config = pannellum_config(s.face_size, s.levels, s.tile_size);
+    let text = serde_json::to_string_pretty(&config).map_err(|e| e.to_string())?;
+    let path = dir.join(CONFIG);
+    std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Write every tile and the preview of an image in memory into `dir`.
+fn write_pyramid(img: &Rgb, dir: &Path, opts: Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summary, String> {
     let (face_size, levels) = plan(img.width, opts.tile);
     let m = multires("", face_size, levels, opts.tile);
     for level in 1..=levels {
@@ -197,10 +239,6 @@ fn write_pyramid(img: &Rgb, dir: &Path, opts: Options, progress: &(dyn Fn(u64) +
     }
     let preview = faces::preview(img, PREVIEW_WIDTH.min(img.width));
     encode(&preview.data, preview.width, preview.height, &dir.join(PREVIEW), opts.quality)?;
-    let config = pannellum_config(face_size, levels, m.tile_size);
-    let text = serde_json::to_string_pretty(&config).map_err(|e| e.to_string())?;
-    let path = dir.join(CONFIG);
-    std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Summary { face_size, levels, tile_size: m.tile_size, tiles: done.into_inner() })
 }
 
