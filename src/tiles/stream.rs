@@ -129,6 +129,23 @@ impl Shrinker {
                 break;
             }
             let out_w = self.out.size as usize;
+            // Exact halves (most levels): the plain 2x2 average of two whole rows.
+            if self.ratio == 2.0 && self.window.len() == 2 && self.window[0].0 == 2 * self.next_out {
+                let (a, b) = (&self.window[0].1, &self.window[1].1);
+                let mut out = vec![0u8; out_w * 3];
+                for (x, px) in out.chunks_exact_mut(3).enumerate() {
+                    for c in 0..3 {
+                        let i = 6 * x + c;
+                        let sum = a[i] as u32 + a[i + 3] as u32 + b[i] as u32 + b[i + 3] as u32;
+                        px[c] = ((sum + 2) / 4) as u8;
+                    }
+                }
+                let index = self.next_out;
+                self.next_out += 1;
+                self.window.clear();
+                self.out.push(index, out, sink)?;
+                continue;
+            }
             let mut acc = vec![0f32; out_w * 3];
             for (i, row) in &self.window {
                 let wy = ((y1.min(*i as f64 + 1.0) - y0.max(*i as f64)).max(0.0) / self.ratio) as f32;
