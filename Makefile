@@ -14,8 +14,9 @@ APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 lib
 	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers nasm
 # The browser build (`make web`): wasm-opt and brotli.
 APT_WEB := binaryen brotli
-# The browser tests: Debian's Chromium, driven by playwright-core under Node.
-APT_E2E := chromium
+# The browser tests: Debian's Chromium, driven by playwright-core under Node; and Pannellum's own
+# pyramid generator (generate.py from its npm package), which runs nona (hugin-tools) and Pillow.
+APT_E2E := chromium hugin-tools python3-pil
 # Regenerating the sample content (`make content`).
 APT_CONTENT := espeak-ng vorbis-tools fonts-wqy-microhei
 

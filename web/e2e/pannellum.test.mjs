@@ -318,3 +318,42 @@ test("the bundled 16K pyramid opens in Pannellum as it is, and its small caption
   assert.deepEqual(failures, [], "Pannellum and cloudhall show the 16K pyramid alike");
   rmSync(dir, { recursive: true });
 });
+
+test("a pyramid made by Pannellum's own generate.py shows in cloudhall as in Pannellum", async () => {
+  // The real generator from the npm package (nona for the faces, Pillow for the levels), on the
+  // direction-coloured panorama, so a face turned or mirrored anywhere would show.
+  const dir = tourCopy();
+  const input = join(dir, "assets/directions.png");
+  writeFileSync(input, directions());
+  const out = join(dir, "assets/real");
+  const py = spawnSync(process.env.PYTHON || "/usr/bin/python3",
+    [join(here, "node_modules/pannellum/utils/multires/generate.py"), "-o", out, "-n", "/usr/bin/nona", "--tilesize", "256", input],
+    { encoding: "utf8", timeout: 300_000 });
+  assert.equal(py.status, 0, `generate.py: ${py.error ?? ""}\n${py.stdout}\n${py.stderr}`);
+  const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+  const m = config.multiRes;
+  assert.deepEqual([m.tileResolution, m.maxLevel, m.cubeResolution], [256, 3, 648], "generate.py's numbers");
+  // Its pyramid as a cloudhall scene, the source image as the preview (generate.py makes none).
+  const ron = join(dir, "scenes/orient.ron");
+  writeFileSync(ron, readFileSync(ron, "utf8").replace('Equirect("test-pano.png")', `Multires(path: "real${m.path}.${m.extension}", `
+    + `tile_size: ${m.tileResolution}, levels: ${m.maxLevel}, face_size: ${m.cubeResolution}, preview: "directions.png")`));
+  cloudhall("check", join(dir, "scenes"));
+  const { server, base } = await pannellumServer(out, config);
+  const failures = [];
+  try {
+    for (const view of [{ yaw: 0, pitch: 0, hfov: 90 }, { yaw: 45, pitch: 70, hfov: 90 }, { yaw: -120, pitch: -60, hfov: 100 }]) {
+      const name = `${view.yaw}_${view.pitch}_${view.hfov}`;
+      const [theirPath, ourPath] = [join(dir, `generated_pannellum_${name}.png`), join(dir, `generated_cloudhall_${name}.png`)];
+      writeFileSync(theirPath, await pannellumShot(base, view));
+      const [theirs, ours] = [decodePng(readFileSync(theirPath)), cloudhallShot(dir, view, ourPath)];
+      const { mean, centres } = compare(theirs, ours);
+      console.log(`generate.py pyramid, yaw ${view.yaw} pitch ${view.pitch} hfov ${view.hfov}: mean difference `
+        + `${mean.toFixed(2)}/255, centre Pannellum [${centres[0]}] cloudhall [${centres[1]}]`);
+      if (mean > TOLERANCE || far(...centres) > CENTRE_TOLERANCE) failures.push(`${name}: mean ${mean.toFixed(2)}: ${theirPath} ${ourPath}`);
+    }
+  } finally {
+    server.close();
+  }
+  assert.deepEqual(failures, [], "cloudhall shows generate.py's pyramid as Pannellum does");
+  rmSync(dir, { recursive: true });
+});
