@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use image::ImageReader;
 
-use crate::tour::{CUBE_FACES, Multires};
+use crate::tour::Multires;
 use faces::Rgb;
 
 /// Smallest and largest accepted inputs (width; the height is half).
@@ -364,11 +364,6 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
     }
-}
-
-/// The face letters, for callers that walk a pyramid.
-pub fn faces() -> [char; 6] {
-    CUBE_FACES
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! by view). Nothing is reprojected on the CPU.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bevy::prelude::*;
 use bevy::render::renderer::RenderDevice;
@@ -480,9 +480,4 @@ fn show_current(
     if *status != next {
         *status = next;
     }
-}
-
-/// The assets folder of a tour as a path (for the tile streamer).
-pub fn assets_dir(tour: &TourData) -> PathBuf {
-    tour.0.assets_dir.clone()
 }
