@@ -165,6 +165,10 @@ fn run() -> Result<(), String> {
                 cloudhall::tiles::make_from_image(&rgb, &pyramid, opts)
                     .map_err(|e| format!("{}/{}: {e}", site.id, scene.id))?;
                 let _ = std::fs::remove_file(assets.join(format!("pano/{}/{}.jpg", site.id, scene.id)));
+                // web/bench compares viewers on one scene as a pyramid and as a single JPEG.
+                if (site.id.as_str(), scene.id.as_str()) == BENCH_SCENE {
+                    write_jpeg(&img, &root.join("web/bench/square.jpg"), 82)?;
+                }
                 let thumb = image::imageops::resize(&img, 384, 192, image::imageops::FilterType::Triangle);
                 write_jpeg(&thumb, &assets.join(format!("thumbs/{}/{}.jpg", site.id, scene.id)), 80)?;
             }
@@ -196,6 +200,9 @@ fn run() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The scene web/bench shows, whose panorama is also kept there as one JPEG.
+const BENCH_SCENE: (&str, &str) = ("chifeng-museum", "square");
 
 /// Tile edge of the bundled pyramids.
 pub const TILE: u32 = 512;

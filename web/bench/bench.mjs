@@ -1,6 +1,9 @@
 // Time from navigation to the first panorama frame, in headless Chromium (Debian's, WebGL2 on
 // SwiftShader) at 1280x720: cloudhall's web viewer against Pannellum and Photo Sphere Viewer,
-// all showing the same 4096x2048 panorama from the same `cloudhall serve`. Each viewer runs in a
+// all showing the same 4096x2048 panorama from the same `cloudhall serve`: cloudhall and Pannellum
+// on its multires pyramid (assets/pano/SITE/SCENE/, as `make content` tiles it), Pannellum and
+// Photo Sphere Viewer on the same panorama as one JPEG (square.jpg here, which `make content`
+// writes beside this script). Each viewer runs in a
 // fresh browser context (nothing cached) RUNS times; the median is reported, with the served
 // wasm's size (raw, gzip, brotli).
 //
@@ -21,7 +24,8 @@ const target = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache/cloudhall
 const bin = process.env.CLOUDHALL_BIN || [join(target, "release/cloudhall"), join(target, "debug/cloudhall")].find(existsSync);
 const RUNS = Number(process.env.RUNS || 3);
 const SITE = "chifeng-museum", SCENE = "square";
-const PANO = `/assets/pano/${SITE}/${SCENE}.jpg`;
+const PANO = "/square.jpg";
+const PYRAMID = `/assets/pano/${SITE}/${SCENE}`;
 const mods = join(here, "node_modules");
 
 if (!existsSync(join(dist, "cloudhall_bg.wasm"))) throw new Error("no web build: run `make web` first");
@@ -34,6 +38,7 @@ const copy = (from, to) => {
   writeFileSync(join(web, to), bytes);
   writeFileSync(join(web, to + ".gz"), gzipSync(bytes, { level: 9 }));
 };
+copy(join(here, "square.jpg"), "square.jpg");
 copy(join(mods, "pannellum/build/pannellum.js"), "pannellum.js");
 copy(join(mods, "pannellum/build/pannellum.css"), "pannellum.css");
 copy(join(mods, "@photo-sphere-viewer/core/index.module.js"), "psv.module.js");
@@ -48,6 +53,15 @@ writeFileSync(join(web, "pannellum.html"), page(`<link rel="stylesheet" href="pa
   `<script>
   const v = pannellum.viewer("v", { type: "equirectangular", panorama: "${PANO}", autoLoad: true, hfov: 100 });
   v.on("load", () => requestAnimationFrame(() => { window.firstFrameAt = performance.now(); }));
+  v.on("error", (e) => { window.failed = String(e); });
+</script>`));
+const pyramid = JSON.parse(readFileSync(join(root, "assets/pano", SITE, SCENE, "config.json"), "utf8"));
+writeFileSync(join(web, "pannellum-multires.html"), page(`<link rel="stylesheet" href="pannellum.css"><script src="pannellum.js"></script>`,
+  `<script>
+  const v = pannellum.viewer("v", { ...${JSON.stringify(pyramid)}, basePath: "${PYRAMID}/", autoLoad: true, hfov: 100 });
+  const done = () => v.isLoaded() && !v.getRenderer().isLoading()
+    ? requestAnimationFrame(() => { window.firstFrameAt = performance.now(); }) : setTimeout(done, 10);
+  done();
   v.on("error", (e) => { window.failed = String(e); });
 </script>`));
 writeFileSync(join(web, "psv.html"), page(`<link rel="stylesheet" href="psv.css">
@@ -76,6 +90,7 @@ const browser = await chromium.launch({
 const viewers = {
   cloudhall: `/?site=${SITE}&scene=${SCENE}&yaw=0&pitch=0&hfov=100`,
   pannellum: "/pannellum.html",
+  "pannellum (multires)": "/pannellum-multires.html",
   "photo-sphere-viewer": "/psv.html",
 };
 const results = {};
