@@ -117,7 +117,16 @@ impl FaceSampler {
     /// Where a source x lands: the two columns either side (wrapping at the seam) and the
     /// weight of the second, in 1/256ths.
     fn split_x(&self, x: f32) -> (usize, usize, u32) {
-        let x = x.rem_euclid(self.width as f32);
+        // x is within one turn of the image: a conditional add is enough (and far cheaper
+        // than a floating-point remainder).
+        let w = self.width as f32;
+        let x = if x < 0.0 {
+            x + w
+        } else if x >= w {
+            x - w
+        } else {
+            x
+        };
         let x0 = x.floor();
         let xa = (x0 as usize).min(self.width - 1);
         let xb = if xa + 1 == self.width { 0 } else { xa + 1 };
@@ -153,6 +162,9 @@ impl FaceSampler {
     pub fn row<'a>(&self, row: u32, src_row: &impl Fn(usize) -> &'a [u8], out: &mut [u8]) {
         let b = self.coord(row);
         let hf = self.height as f32;
+        // Neighbouring pixels mostly read the same two source rows: look them up once.
+        let mut rows_at = usize::MAX;
+        let (mut ra, mut rb): (&[u8], &[u8]) = (&[], &[]);
         for (col, px) in out.chunks_exact_mut(3).enumerate() {
             let ((xa, xb, fx), y) = if self.side {
                 let (xs, inv) = self.columns[col];
@@ -169,8 +181,11 @@ impl FaceSampler {
             let y = y.clamp(0.0, hf - 1.0);
             let ya = y as usize;
             let fy = ((y - ya as f32) * 256.0) as u32;
-            let yb = (ya + 1).min(self.height - 1);
-            let (ra, rb) = (src_row(ya), src_row(yb));
+            if ya != rows_at {
+                rows_at = ya;
+                ra = src_row(ya);
+                rb = src_row((ya + 1).min(self.height - 1));
+            }
             let (top, top2) = (&ra[xa * 3..xa * 3 + 3], &ra[xb * 3..xb * 3 + 3]);
             let (bottom, bottom2) = (&rb[xa * 3..xa * 3 + 3], &rb[xb * 3..xb * 3 + 3]);
             for c in 0..3 {

@@ -93,23 +93,32 @@ impl LevelWriter {
         Ok(())
     }
 
-    /// Write the current row of tiles.
+    /// Write the current row of tiles, on two threads (up and down arrive all at once, and their
+    /// rows of tiles would otherwise be encoded one after another).
     fn flush(&mut self, sink: &mut Sink) -> Result<(), String> {
         let m = sink.m;
         let tile_row = self.row_base / m.tile_size;
         let width = self.size as usize * 3;
-        for col in 0..m.tiles_per_side(self.level) {
-            let (w, h) = m.tile_dims(self.level, tile_row, col);
+        let cols: Vec<u32> = (0..m.tiles_per_side(self.level)).collect();
+        let (rows, level, face, quality) = (&self.rows, self.level, sink.face, sink.quality);
+        let (dir, tiles, progress) = (sink.dir, sink.tiles, sink.progress);
+        let encode_one = |col: u32| -> Result<(), String> {
+            let (w, h) = m.tile_dims(level, tile_row, col);
             let x = (col * m.tile_size) as usize * 3;
             let mut px = Vec::with_capacity(w as usize * h as usize * 3);
             for r in 0..h as usize {
-                px.extend_from_slice(&self.rows[r * width + x..r * width + x + w as usize * 3]);
+                px.extend_from_slice(&rows[r * width + x..r * width + x + w as usize * 3]);
             }
-            let name = format!("{}/{}{}_{}.jpg", self.level, sink.face, tile_row, col);
-            encode(&px, w, h, &sink.dir.join(name), sink.quality)?;
-            let n = sink.tiles.fetch_add(1, Ordering::Relaxed) + 1;
-            (sink.progress)(n);
-        }
+            encode(&px, w, h, &dir.join(format!("{level}/{face}{tile_row}_{col}.jpg")), quality)?;
+            progress(tiles.fetch_add(1, Ordering::Relaxed) + 1);
+            Ok(())
+        };
+        let half = cols.len().div_ceil(2).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                cols.chunks(half).map(|part| s.spawn(|| part.iter().try_for_each(|&c| encode_one(c)))).collect();
+            handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err("a tile worker panicked".into())))
+        })?;
         self.row_base += self.rows_in;
         self.rows_in = 0;
         self.rows.clear();
