@@ -1,15 +1,14 @@
-//! Panorama geometry and images, free of Bevy: directions, projections, cube faces, view limits.
+//! Panorama geometry, free of Bevy: directions, projections, cube faces and multires tiles, view
+//! limits. The GPU does the sampling (`viewer::pano_material`); nothing here converts images.
 //!
 //! Two frames meet here. Scene files use Pannellum's angles: yaw 0 at the centre column of the
 //! equirectangular image and positive to the right, pitch positive up. Bevy's camera looks along
 //! -Z with +Y up, and its positive yaw turns left. [`direction`] and [`camera_euler`] are the one
 //! place that converts; everything else speaks in scene angles.
 
-pub mod cube;
 pub mod multires;
 pub mod view;
 
-pub use cube::{CubeFaces, equirect_to_cube};
 pub use view::{Limits, ViewState, Viewport};
 
 /// A world direction (Bevy's frame: x right, y up, -z forward at yaw 0) for scene angles in degrees.
