@@ -136,7 +136,10 @@ struct TilesArgs {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn tiles(args: TilesArgs) -> ExitCode {
-    use cloudhall::tiles::{Options, command::{Destination, run}};
+    use cloudhall::tiles::{
+        Options,
+        command::{Destination, run},
+    };
     let dest = match (args.out, args.site, args.scene) {
         (Some(out), _, _) => Destination::Folder(out),
         (None, Some(site), Some(scene)) => Destination::Scene { tour: args.tour, site, scene },

@@ -140,11 +140,11 @@ fn equirect_cube_and_multires_show_the_same_picture() {
         "three",
         &[
             scene_ron("eq", r#"Equirect("big.png")"#),
-            scene_ron("cube", r#"Cube("cube/f.png", "cube/r.png", "cube/b.png", "cube/l.png", "cube/u.png", "cube/d.png")"#),
             scene_ron(
-                "multi",
-                &cloudhall::tiles::tour_edit::multires_ron(&tiles::multires("pyr", 648, 3, 256)),
+                "cube",
+                r#"Cube("cube/f.png", "cube/r.png", "cube/b.png", "cube/l.png", "cube/u.png", "cube/d.png")"#,
             ),
+            scene_ron("multi", &cloudhall::tiles::tour_edit::multires_ron(&tiles::multires("pyr", 648, 3, 256))),
         ]
         .concat(),
     );
@@ -204,7 +204,13 @@ fn striped() -> faces::Rgb {
     for y in 0..h {
         for x in 0..w {
             let near_front = (x as i32 - 2048).abs() < 600 && (y as i32 - 1024).abs() < 500;
-            let v = if near_front && x % 2 == 0 { 240 } else if near_front { 20 } else { 128 };
+            let v = if near_front && x % 2 == 0 {
+                240
+            } else if near_front {
+                20
+            } else {
+                128
+            };
             data.extend_from_slice(&[v, v, v]);
         }
     }
@@ -226,9 +232,12 @@ fn detail(img: &image::RgbaImage) -> f64 {
 
 #[test]
 fn multires_loads_the_top_level_only_when_zoomed_and_keeps_its_cache_bounded() {
-    let (scenes, assets) =
-        tour_with("lod", &scene_ron("multi", &cloudhall::tiles::tour_edit::multires_ron(&tiles::multires("pyr", 1296, 3, 512))));
-    let made = tiles::make_from_image(&striped(), &assets.join("pyr"), Options { tile: 512, quality: 90 }).expect("tiles");
+    let (scenes, assets) = tour_with(
+        "lod",
+        &scene_ron("multi", &cloudhall::tiles::tour_edit::multires_ron(&tiles::multires("pyr", 1296, 3, 512))),
+    );
+    let made =
+        tiles::make_from_image(&striped(), &assets.join("pyr"), Options { tile: 512, quality: 90 }).expect("tiles");
     assert_eq!((made.face_size, made.levels), (1296, 3));
     let (mut app, target) = open(&scenes, "multi");
 
@@ -266,7 +275,12 @@ fn multires_loads_the_top_level_only_when_zoomed_and_keeps_its_cache_bounded() {
         peak = peak.max(app.world().resource::<TileStream>().bytes());
     }
     let stream = app.world().resource::<TileStream>();
-    println!("pan: {} tiles loaded, peak {:.1} MB of a {:.1} MB bound", stream.loaded_total, peak as f64 / 1048576.0, budget as f64 / 1048576.0);
+    println!(
+        "pan: {} tiles loaded, peak {:.1} MB of a {:.1} MB bound",
+        stream.loaded_total,
+        peak as f64 / 1048576.0,
+        budget as f64 / 1048576.0
+    );
     assert!(peak <= budget, "the tile cache reached {peak} bytes, over its bound of {budget}");
     assert!(stream.loaded_total as u64 * 512 * 512 * 4 / 2 > budget, "the pan loaded more than the bound holds");
     let _ = std::fs::remove_dir_all(scenes.parent().expect("dir"));
@@ -279,7 +293,12 @@ fn an_equirect_wider_than_the_device_allows_is_drawn_from_two_textures() {
     let src = big_test_pano();
     let (scenes, assets) = tour_with("split", &scene_ron("eq", r#"Equirect("big.png")"#));
     save_rgb(&src, &assets.join("big.png"));
-    let options = ViewerOptions { lang: Lang::En, site: Some("orient".into()), scene: Some("eq".into()), ..ViewerOptions::new(&scenes) };
+    let options = ViewerOptions {
+        lang: Lang::En,
+        site: Some("orient".into()),
+        scene: Some("eq".into()),
+        ..ViewerOptions::new(&scenes)
+    };
     let (mut whole, target_whole) = headless_app(options.clone(), W, H).expect("app");
     settle(&mut whole).expect("loads");
     let (mut split, target_split) = headless_app(options, W, H).expect("app");
@@ -306,13 +325,18 @@ fn check_reports_cube_faces_that_are_not_square_or_not_of_one_size() {
         &scene_ron("cube", r#"Cube("c/f.png", "c/r.png", "c/b.png", "c/l.png", "c/u.png", "c/d.png")"#),
     );
     std::fs::create_dir_all(assets.join("c")).expect("dir");
-    for (face, (w, h)) in [("f", (64, 64)), ("r", (64, 64)), ("b", (32, 32)), ("l", (64, 48)), ("u", (64, 64)), ("d", (64, 64))] {
+    for (face, (w, h)) in
+        [("f", (64, 64)), ("r", (64, 64)), ("b", (32, 32)), ("l", (64, 48)), ("u", (64, 64)), ("d", (64, 64))]
+    {
         image::RgbImage::new(w, h).save(assets.join(format!("c/{face}.png"))).expect("save");
     }
     let loaded = cloudhall::tour::load_with(&scenes, cloudhall::tour::AssetCheck::Full);
     let errors: Vec<String> = loaded.errors().map(|d| d.to_string()).collect();
     assert!(loaded.tour.is_none());
-    assert!(errors.iter().any(|e| e.contains("orient.ron:") && e.contains("c/l.png` is 64x48, not square")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("orient.ron:") && e.contains("c/l.png` is 64x48, not square")),
+        "{errors:?}"
+    );
     assert!(errors.iter().any(|e| e.contains("c/b.png` is 32x32, but the first face is 64x64")), "{errors:?}");
     assert_eq!(errors.len(), 2, "{errors:?}");
     let _ = std::fs::remove_dir_all(scenes.parent().expect("dir"));
@@ -353,6 +377,9 @@ fn the_bundled_16k_scene_shows_its_full_detail_only_when_zoomed() {
     let stream = app.world().resource::<TileStream>();
     assert_eq!(stream.level, 5);
     assert!(stream.ready_at(5) > 0);
-    println!("caption wall at 20°: {capped} ink pixels at level 3, {dark} at level 5; tile cache {:.1} MB", stream.bytes() as f64 / 1048576.0);
+    println!(
+        "caption wall at 20°: {capped} ink pixels at level 3, {dark} at level 5; tile cache {:.1} MB",
+        stream.bytes() as f64 / 1048576.0
+    );
     assert!(dark > 500 && dark > 3 * capped, "the captions are legible only at the top level");
 }

@@ -53,7 +53,8 @@ fn a_pyramid_in_pannellums_layout() {
     let dir = scratch("layout");
     let input = panorama(&dir, "in.jpg", 2048);
     let out = dir.join("pyr");
-    let (ok, stdout, stderr) = tiles(&[input.to_str().expect("utf8"), "--out", out.to_str().expect("utf8"), "--tile", "256"]);
+    let (ok, stdout, stderr) =
+        tiles(&[input.to_str().expect("utf8"), "--out", out.to_str().expect("utf8"), "--tile", "256"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("3 levels"), "{stdout}");
     assert!(stderr.is_empty(), "quiet when not on a terminal: {stderr}");
@@ -203,12 +204,22 @@ fn tiling_into_a_scene_rewrites_its_panorama_and_keeps_the_file_as_written() {
         .expect("check");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("orient.ron:") && stderr.contains("1 of 30 tiles not found") && stderr.contains("2/f1_1.jpg"), "{stderr}");
+    assert!(
+        stderr.contains("orient.ron:") && stderr.contains("1 of 30 tiles not found") && stderr.contains("2/f1_1.jpg"),
+        "{stderr}"
+    );
     assert!(stderr.contains("2/u0_0.jpg is 10x10, not 512x512"), "{stderr}");
 
     // Unknown scenes are refused before anything is written.
-    let (ok, _, stderr) =
-        tiles(&[input.to_str().expect("utf8"), "--site", "orient", "--scene", "nowhere", "--tour", scenes.to_str().expect("utf8")]);
+    let (ok, _, stderr) = tiles(&[
+        input.to_str().expect("utf8"),
+        "--site",
+        "orient",
+        "--scene",
+        "nowhere",
+        "--tour",
+        scenes.to_str().expect("utf8"),
+    ]);
     assert!(!ok && stderr.contains("no scene `nowhere`") && stderr.contains("discs, second"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -245,7 +256,8 @@ fn a_streamed_jpeg_makes_the_same_pyramid_as_one_decoded_whole() {
         let a = image::open(dir.join("whole").join(f)).expect("tile").to_rgb8();
         let b = image::open(dir.join("streamed").join(f)).expect("tile").to_rgb8();
         assert_eq!(a.dimensions(), b.dimensions(), "{f}");
-        let diff: u64 = a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| (*x as i32 - *y as i32).unsigned_abs() as u64).sum();
+        let diff: u64 =
+            a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| (*x as i32 - *y as i32).unsigned_abs() as u64).sum();
         worst = worst.max(diff as f64 / a.as_raw().len() as f64);
     }
     println!("streamed vs whole: worst tile differs by {worst:.2} per channel");

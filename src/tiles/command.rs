@@ -41,8 +41,13 @@ pub fn run(input: &Path, dest: Destination, opts: Options) -> Result<(), String>
     let edited = tour_edit::replace_panorama(&target.site_file, &text, scene, &tour_edit::multires_ron(&m))?;
     let tmp = target.site_file.with_extension("ron.tmp");
     std::fs::write(&tmp, edited).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &target.site_file).map_err(|e| format!("cannot replace {}: {e}", target.site_file.display()))?;
-    println!("wrote {} and pointed scene `{scene}` in {} at it", target.pyramid_dir.display(), target.site_file.display());
+    std::fs::rename(&tmp, &target.site_file)
+        .map_err(|e| format!("cannot replace {}: {e}", target.site_file.display()))?;
+    println!(
+        "wrote {} and pointed scene `{scene}` in {} at it",
+        target.pyramid_dir.display(),
+        target.site_file.display()
+    );
     let loaded = tour::load_with(tour_dir, AssetCheck::Full);
     for d in &loaded.diagnostics {
         eprintln!("{d}");

@@ -91,7 +91,14 @@ impl FaceSampler {
             'l' => Some(-FRAC_PI_2),
             _ => None,
         };
-        let mut s = FaceSampler { face, size, width: width as usize, height: height as usize, side: side_yaw.is_some(), columns: Vec::new() };
+        let mut s = FaceSampler {
+            face,
+            size,
+            width: width as usize,
+            height: height as usize,
+            side: side_yaw.is_some(),
+            columns: Vec::new(),
+        };
         s.columns = (0..size)
             .map(|c| {
                 let a = s.coord(c);
@@ -346,11 +353,19 @@ mod tests {
                 let (u, v) = equirect_uv(face_point(f, a, b));
                 let i = ((row * 32 + col) * 3) as usize;
                 let want_g = v * 255.0;
-                assert!((img.data[i + 1] as f32 - want_g).abs() <= 2.0, "{f} {row},{col}: green {} want {want_g}", img.data[i + 1]);
+                assert!(
+                    (img.data[i + 1] as f32 - want_g).abs() <= 2.0,
+                    "{f} {row},{col}: green {} want {want_g}",
+                    img.data[i + 1]
+                );
                 // Red wraps at the seam; compare away from it.
                 if (0.05..0.95).contains(&u) {
                     let want_r = u * 255.0;
-                    assert!((img.data[i] as f32 - want_r).abs() <= 2.0, "{f} {row},{col}: red {} want {want_r}", img.data[i]);
+                    assert!(
+                        (img.data[i] as f32 - want_r).abs() <= 2.0,
+                        "{f} {row},{col}: red {} want {want_r}",
+                        img.data[i]
+                    );
                 }
             }
         }

@@ -97,9 +97,8 @@ pub fn check_input(input: &Path) -> Result<(u32, u32), String> {
         Some(image::ImageFormat::Jpeg | image::ImageFormat::Png) => {}
         _ => return Err(format!("{} is not a JPEG or PNG image", input.display())),
     }
-    let (w, h) = reader
-        .into_dimensions()
-        .map_err(|e| format!("{} is corrupt: {}", input.display(), e.to_string().trim()))?;
+    let (w, h) =
+        reader.into_dimensions().map_err(|e| format!("{} is corrupt: {}", input.display(), e.to_string().trim()))?;
     if w != 2 * h {
         return Err(format!(
             "{} is {w}x{h}, not 2:1: an equirectangular panorama covers 360° by 180°, so its width must be twice its height",
@@ -107,7 +106,11 @@ pub fn check_input(input: &Path) -> Result<(u32, u32), String> {
         ));
     }
     if w < MIN_WIDTH {
-        return Err(format!("{} is {w}x{h}, smaller than {MIN_WIDTH}x{}: too small to tile", input.display(), MIN_WIDTH / 2));
+        return Err(format!(
+            "{} is {w}x{h}, smaller than {MIN_WIDTH}x{}: too small to tile",
+            input.display(),
+            MIN_WIDTH / 2
+        ));
     }
     if w > MAX_WIDTH {
         return Err(format!(
@@ -316,11 +319,8 @@ impl Staging {
         if out.is_file() {
             return Err(format!("{} is a file: give a folder for the pyramid", out.display()));
         }
-        let name = out
-            .file_name()
-            .ok_or_else(|| format!("{} names no folder", out.display()))?
-            .to_string_lossy()
-            .into_owned();
+        let name =
+            out.file_name().ok_or_else(|| format!("{} names no folder", out.display()))?.to_string_lossy().into_owned();
         let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));

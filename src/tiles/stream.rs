@@ -73,7 +73,13 @@ impl LevelWriter {
                     (first, w)
                 })
                 .collect();
-            Box::new(Shrinker { ratio, window: VecDeque::new(), next_out: 0, columns, out: LevelWriter::new(m, level - 1) })
+            Box::new(Shrinker {
+                ratio,
+                window: VecDeque::new(),
+                next_out: 0,
+                columns,
+                out: LevelWriter::new(m, level - 1),
+            })
         });
         LevelWriter { level, size, rows: Vec::new(), rows_in: 0, row_base: 0, down }
     }
@@ -186,7 +192,12 @@ impl Shrinker {
 }
 
 /// Tile the JPEG at `input` into `dir` by streaming its rows (see the module's text).
-pub fn write_pyramid(input: &Path, dir: &Path, opts: Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summary, String> {
+pub fn write_pyramid(
+    input: &Path,
+    dir: &Path,
+    opts: Options,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Summary, String> {
     let fail = |e: String| format!("{} is corrupt: {e}", input.display());
     // The decoder, on a thread of its own (libjpeg's state stays there): first the size, then
     // blocks of rows through a short queue, so it runs at most a few blocks ahead. libjpeg
@@ -236,11 +247,13 @@ pub fn write_pyramid(input: &Path, dir: &Path, opts: Options, progress: &(dyn Fn
     }
 
     let faces = ['f', 'b', 'l', 'r', 'u', 'd'];
-    let samplers: Vec<FaceSampler> = faces.iter().map(|&f| FaceSampler::new(f, face_size, width as u32, height as u32)).collect();
+    let samplers: Vec<FaceSampler> =
+        faces.iter().map(|&f| FaceSampler::new(f, face_size, width as u32, height as u32)).collect();
     let mut writers: Vec<LevelWriter> = faces.iter().map(|_| LevelWriter::new(&m, levels)).collect();
     let mut next_row = [0u32; 6];
     // The rows each face needs, for every face row, once.
-    let needs: Vec<Vec<(usize, usize)>> = samplers.iter().map(|s| (0..face_size).map(|r| s.rows_needed(r)).collect()).collect();
+    let needs: Vec<Vec<(usize, usize)>> =
+        samplers.iter().map(|s| (0..face_size).map(|r| s.rows_needed(r)).collect()).collect();
     let cap = |k: usize| {
         let lo = needs[k].iter().map(|n| n.0).min().unwrap_or(0);
         let hi = needs[k].iter().map(|n| n.1).max().unwrap_or(height - 1);
@@ -286,7 +299,10 @@ pub fn write_pyramid(input: &Path, dir: &Path, opts: Options, progress: &(dyn Fn
         // Every face with rows ready works on its own thread. Up and down wait for their whole
         // cap; the side faces go row by row.
         let ready = |k: usize, r: u32| {
-            r < face_size && needs[k][r as usize].1 < avail && !(k == 4 && up.1 >= avail) && !(k == 5 && down.1 >= avail)
+            r < face_size
+                && needs[k][r as usize].1 < avail
+                && !(k == 4 && up.1 >= avail)
+                && !(k == 5 && down.1 >= avail)
         };
         let window_ref = &window;
         let src = |y: usize| -> &[u8] {

@@ -54,19 +54,17 @@ pub fn replace_panorama(file: &Path, text: &str, scene: &str, value: &str) -> Re
         .ok_or_else(|| format!("{} has no scene `{scene}`", file.display()))?;
     let root = spans::scan(text).ok_or_else(|| format!("cannot follow the layout of {}", file.display()))?;
     let path = [Seg::Field("scenes"), Seg::Index(index), Seg::Field("panorama")];
-    let node = root.get(&path).ok_or_else(|| format!("cannot find scene `{scene}`'s panorama in {}", file.display()))?;
+    let node =
+        root.get(&path).ok_or_else(|| format!("cannot find scene `{scene}`'s panorama in {}", file.display()))?;
     let start = offset(text, node.pos).ok_or_else(|| format!("bad position in {}", file.display()))?;
-    let end = value_end(text, start).ok_or_else(|| format!("cannot find where the panorama ends in {}", file.display()))?;
+    let end =
+        value_end(text, start).ok_or_else(|| format!("cannot find where the panorama ends in {}", file.display()))?;
     Ok(format!("{}{}{}", &text[..start], value, &text[end..]))
 }
 
 /// Byte offset of a 1-based line and (character) column.
 fn offset(text: &str, pos: Pos) -> Option<usize> {
-    let line_start = if pos.line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(pos.line - 2).map(|(i, _)| i + 1)?
-    };
+    let line_start = if pos.line <= 1 { 0 } else { text.match_indices('\n').nth(pos.line - 2).map(|(i, _)| i + 1)? };
     let rest = &text[line_start..];
     let col = rest.char_indices().nth(pos.col - 1).map(|(i, _)| i)?;
     Some(line_start + col)

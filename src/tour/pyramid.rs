@@ -27,23 +27,25 @@ pub fn shape_problems(m: &Multires) -> Vec<(&'static str, String, String)> {
     if m.tile_size == 0 || m.face_size == 0 || m.levels == 0 || m.levels > 12 {
         out.push((
             "levels",
-            format!("tile_size {}, face_size {} and levels {} must all be positive (levels at most 12)", m.tile_size, m.face_size, m.levels),
+            format!(
+                "tile_size {}, face_size {} and levels {} must all be positive (levels at most 12)",
+                m.tile_size, m.face_size, m.levels
+            ),
             "`cloudhall tiles` writes these numbers; copy them from its config.json".to_string(),
         ));
     } else if m.level_size(1) > m.tile_size {
         out.push((
             "levels",
-            format!(
-                "level 1 is {} pixels a side, more than one {}-pixel tile per face",
-                m.level_size(1),
-                m.tile_size
-            ),
+            format!("level 1 is {} pixels a side, more than one {}-pixel tile per face", m.level_size(1), m.tile_size),
             format!("with face_size {} and tile_size {} the pyramid needs more levels", m.face_size, m.tile_size),
         ));
     } else if m.levels > 1 && m.level_size(2) <= m.tile_size / 2 {
         out.push((
             "levels",
-            format!("level 2 is only {} pixels a side: the pyramid has more levels than its face size needs", m.level_size(2)),
+            format!(
+                "level 2 is only {} pixels a side: the pyramid has more levels than its face size needs",
+                m.level_size(2)
+            ),
             "copy `maxLevel` from the pyramid's config.json".to_string(),
         ));
     }

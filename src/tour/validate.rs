@@ -6,8 +6,8 @@ use std::path::{Component, Path, PathBuf};
 use super::assets::{self, AssetCheck};
 use super::diag::Diagnostic;
 use super::load::Parsed;
-use super::pyramid;
 use super::model::*;
+use super::pyramid;
 use super::spans::{Pos, Seg};
 
 use Seg::{Field as F, Index as I};
@@ -82,10 +82,17 @@ struct AssetUse {
 }
 
 enum AssetKind {
-    Image { panorama: bool },
+    Image {
+        panorama: bool,
+    },
     /// One face of the `cube`-th cube panorama: square, and the same size as its five siblings.
-    Face { cube: usize },
-    Audio { declared: f64, declared_pos: Pos },
+    Face {
+        cube: usize,
+    },
+    Audio {
+        declared: f64,
+        declared_pos: Pos,
+    },
     Other,
 }
 
@@ -815,13 +822,18 @@ fn check_assets(uses: Vec<AssetUse>, dir: &Path, check: AssetCheck, diags: &mut 
                 Diagnostic::error(&u.file, u.pos, format!("cube face `{}` is {w}x{h}, not square", u.asset))
                     .hint("each of the six faces covers 90° by 90°: its width must equal its height"),
             ),
-            (Probe::Image(Ok(dims)), AssetKind::Face { cube }) if cube_sizes.get(cube).is_some_and(|first| first != dims) => {
+            (Probe::Image(Ok(dims)), AssetKind::Face { cube })
+                if cube_sizes.get(cube).is_some_and(|first| first != dims) =>
+            {
                 let first = cube_sizes[cube];
                 diags.push(
                     Diagnostic::error(
                         &u.file,
                         u.pos,
-                        format!("cube face `{}` is {}x{}, but the first face is {}x{}", u.asset, dims.0, dims.1, first.0, first.1),
+                        format!(
+                            "cube face `{}` is {}x{}, but the first face is {}x{}",
+                            u.asset, dims.0, dims.1, first.0, first.1
+                        ),
                     )
                     .hint("the six faces of a cube must have one size"),
                 )

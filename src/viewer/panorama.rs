@@ -245,12 +245,21 @@ pub fn load_source(source: &Panorama, assets: &Path, limit: u32) -> Result<Decod
                 let file = assets.join(path);
                 let img = decode_file(&file, "cube face")?;
                 if img.width != img.height {
-                    return Err(format!("cannot show cube face {}: it is {}x{}, not square", file.display(), img.width, img.height));
+                    return Err(format!(
+                        "cannot show cube face {}: it is {}x{}, not square",
+                        file.display(),
+                        img.width,
+                        img.height
+                    ));
                 }
                 if let Some(first) = faces.first().map(|f: &RgbaImage| f.width)
                     && first != img.width
                 {
-                    return Err(format!("cannot show cube face {}: it is {} px, the first face {first} px", file.display(), img.width));
+                    return Err(format!(
+                        "cannot show cube face {}: it is {} px, the first face {first} px",
+                        file.display(),
+                        img.width
+                    ));
                 }
                 faces.push(fit(img, limit, limit));
             }
@@ -470,7 +479,8 @@ fn show_current(
             Look::Faces(ms) => {
                 for (face, m) in CUBE_FACES.iter().zip(ms) {
                     let quad = meshes.add(face_quad(*face, [-1.0, -1.0, 1.0, 1.0], tile_radius(1)));
-                    let e = commands.spawn((Mesh3d(quad), MeshMaterial3d(m.clone()), PanoramaSurface, Transform::IDENTITY));
+                    let e =
+                        commands.spawn((Mesh3d(quad), MeshMaterial3d(m.clone()), PanoramaSurface, Transform::IDENTITY));
                     on_screen.entities.push(e.id());
                 }
             }
