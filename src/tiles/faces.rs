@@ -1,5 +1,5 @@
-//! Pixels for the pyramid: cube faces sampled from the equirectangular image, the lower levels
-//! shrunk from the level above, and tiles cut from a face. Plain RGB8 buffers, every core used.
+//! Pixels for the pyramid: cube faces sampled from the equirectangular image, row by row or a
+//! whole face at once. Plain RGB8 buffers, every core used.
 
 #[cfg(test)]
 use crate::pano::{equirect_uv, multires::face_point};
@@ -210,90 +210,6 @@ fn atan_unit_any(x: f32) -> f32 {
     if x <= 1.0 { atan_unit(x) } else { std::f32::consts::FRAC_PI_2 - atan_unit(1.0 / x) }
 }
 
-/// `img` shrunk to `size` x `size` by averaging: exactly 2x2 boxes when the size halves, else
-/// area-weighted boxes (face sizes such as 651 -> 325 do not halve exactly).
-pub fn shrink(img: &Rgb, size: u32) -> Rgb {
-    let (sw, sh) = (img.width as usize, img.height as usize);
-    let mut data = vec![0u8; size as usize * size as usize * 3];
-    if sw == 2 * size as usize && sh == 2 * size as usize {
-        par_rows(&mut data, size as usize * 3, |row, out| {
-            let (r0, r1) = (2 * row as usize * sw * 3, (2 * row as usize + 1) * sw * 3);
-            for (x, px) in out.chunks_mut(3).enumerate() {
-                for (c, v) in px.iter_mut().enumerate() {
-                    let i = 6 * x + c;
-                    let sum = img.data[r0 + i] as u32
-                        + img.data[r0 + i + 3] as u32
-                        + img.data[r1 + i] as u32
-                        + img.data[r1 + i + 3] as u32;
-                    *v = ((sum + 2) / 4) as u8;
-                }
-            }
-        });
-        return Rgb { width: size, height: size, data };
-    }
-    let sx = sw as f32 / size as f32;
-    let sy = sh as f32 / size as f32;
-    par_rows(&mut data, size as usize * 3, |row, out| {
-        let (y0, y1) = (row as f32 * sy, (row + 1) as f32 * sy);
-        for (x, px) in out.chunks_mut(3).enumerate() {
-            let (x0, x1) = (x as f32 * sx, (x + 1) as f32 * sx);
-            let mut acc = [0f32; 3];
-            let mut total = 0f32;
-            for yy in (y0.floor() as usize)..(y1.ceil() as usize).min(sh) {
-                let wy = (y1.min(yy as f32 + 1.0) - y0.max(yy as f32)).max(0.0);
-                for xx in (x0.floor() as usize)..(x1.ceil() as usize).min(sw) {
-                    let wx = (x1.min(xx as f32 + 1.0) - x0.max(xx as f32)).max(0.0);
-                    let i = (yy * sw + xx) * 3;
-                    for c in 0..3 {
-                        acc[c] += img.data[i + c] as f32 * wx * wy;
-                    }
-                    total += wx * wy;
-                }
-            }
-            for c in 0..3 {
-                px[c] = (acc[c] / total.max(1e-6) + 0.5) as u8;
-            }
-        }
-    });
-    Rgb { width: size, height: size, data }
-}
-
-/// The `w` x `h` block of `img` whose top-left pixel is (`x`, `y`).
-pub fn crop(img: &Rgb, x: u32, y: u32, w: u32, h: u32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(w as usize * h as usize * 3);
-    for row in y..y + h {
-        let start = (row as usize * img.width as usize + x as usize) * 3;
-        out.extend_from_slice(&img.data[start..start + w as usize * 3]);
-    }
-    out
-}
-
-/// An equirectangular preview `width` pixels wide (2:1), by area averaging.
-pub fn preview(equirect: &Rgb, width: u32) -> Rgb {
-    let (w, h) = (width, width / 2);
-    let (sw, sh) = (equirect.width as usize, equirect.height as usize);
-    let mut data = vec![0u8; w as usize * h as usize * 3];
-    let (bx, by) = (sw / w as usize, sh / h as usize);
-    par_rows(&mut data, w as usize * 3, |row, out| {
-        for (x, px) in out.chunks_mut(3).enumerate() {
-            let mut acc = [0u64; 3];
-            for yy in row as usize * by..(row as usize + 1) * by {
-                let base = (yy * sw + x * bx) * 3;
-                for k in 0..bx {
-                    for c in 0..3 {
-                        acc[c] += equirect.data[base + 3 * k + c] as u64;
-                    }
-                }
-            }
-            let n = (bx * by).max(1) as u64;
-            for c in 0..3 {
-                px[c] = ((acc[c] + n / 2) / n) as u8;
-            }
-        }
-    });
-    Rgb { width: w, height: h, data }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,22 +306,5 @@ mod tests {
                 s.row(row, &src_row, &mut out);
             }
         }
-    }
-
-    #[test]
-    fn shrinking_averages() {
-        let img = Rgb { width: 2, height: 2, data: vec![0, 0, 0, 100, 100, 100, 200, 200, 200, 100, 100, 100] };
-        assert_eq!(shrink(&img, 1).data, vec![100, 100, 100]);
-        let odd = Rgb { width: 3, height: 3, data: vec![90; 27] };
-        assert_eq!(shrink(&odd, 1).data, vec![90, 90, 90]);
-        let p = preview(&compass(512), 64);
-        assert_eq!((p.width, p.height), (64, 32));
-        assert_eq!(centre(&p), [255, 0, 0]);
-    }
-
-    #[test]
-    fn crop_takes_the_block() {
-        let img = Rgb { width: 3, height: 2, data: (0..18).collect() };
-        assert_eq!(crop(&img, 1, 1, 2, 1), vec![12, 13, 14, 15, 16, 17]);
     }
 }

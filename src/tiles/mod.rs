@@ -9,11 +9,13 @@
 
 pub mod command;
 pub mod faces;
+mod levels;
 pub mod stream;
 pub mod tour_edit;
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 
 use image::ImageReader;
 
@@ -216,35 +218,6 @@ fn write_config(dir: &Path, s: &Summary) -> Result<(), String> {
     std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Write every tile and the preview of an image in memory into `dir`.
-fn write_pyramid(img: &Rgb, dir: &Path, opts: Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summary, String> {
-    let (face_size, levels) = plan(img.width, opts.tile);
-    let m = multires("", face_size, levels, opts.tile);
-    for level in 1..=levels {
-        let d = dir.join(level.to_string());
-        std::fs::create_dir_all(&d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
-    }
-    let done = std::sync::atomic::AtomicU64::new(0);
-    // One face at a time, top level first, each lower level shrunk from the one above: memory
-    // holds the source, one top face and its smaller copies.
-    for face in WRITE_ORDER {
-        let mut level_img = faces::face(img, face, face_size);
-        for level in (1..=levels).rev() {
-            let size = m.level_size(level);
-            if level_img.width != size {
-                level_img = faces::shrink(&level_img, size);
-            }
-            write_tiles(&level_img, &m, level, face, dir, opts.quality, &|| {
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                progress(n);
-            })?;
-        }
-    }
-    let preview = faces::preview(img, PREVIEW_WIDTH.min(img.width));
-    encode(&preview.data, preview.width, preview.height, &dir.join(PREVIEW), opts.quality)?;
-    Ok(Summary { face_size, levels, tile_size: m.tile_size, tiles: done.into_inner() })
-}
-
 /// Pannellum's multires configuration for this folder, as generate.py writes it; `basePath` is
 /// the folder itself, so the file opens in Pannellum as it is.
 pub fn pannellum_config(face_size: u32, levels: u32, tile: u32) -> serde_json::Value {
@@ -262,37 +235,27 @@ pub fn pannellum_config(face_size: u32, levels: u32, tile: u32) -> serde_json::V
     })
 }
 
-fn write_tiles(
-    img: &Rgb,
-    m: &Multires,
-    level: u32,
-    face: char,
-    dir: &Path,
-    quality: u8,
-    tick: &(dyn Fn() + Sync),
-) -> Result<(), String> {
-    let n = m.tiles_per_side(level);
-    let jobs: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len().max(1));
-    let per = jobs.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .chunks(per)
-            .map(|part| {
-                s.spawn(move || -> Result<(), String> {
-                    for &(row, col) in part {
-                        let (w, h) = m.tile_dims(level, row, col);
-                        let px = faces::crop(img, col * m.tile_size, row * m.tile_size, w, h);
-                        let name = format!("{level}/{face}{row}_{col}.jpg");
-                        encode(&px, w, h, &dir.join(name), quality)?;
-                        tick();
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| h.join().map_err(|_| "a tile worker panicked".to_string())?)
-    })
+/// Write every tile and the preview of an image in memory into `dir`: the same writer as the
+/// streaming path, fed every row at once, one face after another.
+fn write_pyramid(img: &Rgb, dir: &Path, opts: Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summary, String> {
+    let (face_size, levels) = plan(img.width, opts.tile);
+    let m = multires("", face_size, levels, opts.tile);
+    levels::make_dirs(dir, levels)?;
+    let tiles = AtomicU64::new(0);
+    let row_len = img.width as usize * 3;
+    let src = |y: usize| &img.data[y * row_len..(y + 1) * row_len];
+    for face in WRITE_ORDER {
+        let sampler = faces::FaceSampler::new(face, face_size, img.width, img.height);
+        let mut writer = levels::LevelWriter::new(&m, levels);
+        let mut sink = levels::Sink { dir, m: &m, face, quality: opts.quality, tiles: &tiles, progress };
+        levels::run_face(&sampler, &mut writer, &mut 0, &|r| r < face_size, &src, &mut sink, face_size)?;
+    }
+    let mut preview = levels::Preview::new(img.width as usize, img.height as usize);
+    for row in img.data.chunks_exact(row_len) {
+        preview.push(row);
+    }
+    preview.write(dir, opts.quality)?;
+    Ok(Summary { face_size, levels, tile_size: m.tile_size, tiles: tiles.into_inner() })
 }
 
 fn encode(rgb: &[u8], w: u32, h: u32, path: &Path, quality: u8) -> Result<(), String> {
