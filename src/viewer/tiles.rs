@@ -62,6 +62,10 @@ pub struct TileStream {
     pub pending: usize,
     /// The finest level fetched, where data or memory must be saved (None: as the view needs).
     pub max_level: Option<u32>,
+    /// The tiles the view wants, in fetch order, and the view (yaw, pitch, hfov, width, height,
+    /// level cap) they were chosen for: chosen again only when the view changes.
+    wanted: Vec<TileId>,
+    wanted_for: Option<[f32; 6]>,
     /// Tiles decoded and put on screen for this scene, evicted ones included.
     pub loaded_total: u64,
 }
@@ -78,6 +82,8 @@ impl Default for TileStream {
             max_requested: 0,
             pending: 0,
             max_level: None,
+            wanted: Vec::new(),
+            wanted_for: None,
             loaded_total: 0,
         }
     }
@@ -112,6 +118,8 @@ impl TileStream {
         self.max_requested = 0;
         self.pending = 0;
         self.loaded_total = 0;
+        self.wanted.clear();
+        self.wanted_for = None;
     }
 }
 
@@ -146,14 +154,25 @@ fn stream_tiles(
         stream.pyramid = pyramid;
     }
     let Some(m) = stream.pyramid.clone() else { return };
-    stream.frame += 1;
-    let frame = stream.frame;
     let (w, h) = viewport_px(&size, window.single().ok());
     let v = look.view;
-    let level = level_for_view(&m, v.hfov, w).min(stream.max_level.unwrap_or(u32::MAX));
-    stream.level = level;
-    let cone = ViewCone::new(v.yaw, v.pitch, v.hfov, w / h.max(1.0));
-    let wanted: Vec<TileId> = wanted_tiles(&m, &cone, level).into_iter().filter(|t| t.level >= 2).collect();
+    let cap = stream.max_level.map_or(f32::MAX, |l| l as f32);
+    let view = [v.yaw, v.pitch, v.hfov, w, h, cap];
+    if stream.wanted_for == Some(view) {
+        // A still view with every tile it wants on screen: nothing to do this frame.
+        if stream.pending == 0 {
+            return;
+        }
+    } else {
+        let level = level_for_view(&m, v.hfov, w).min(stream.max_level.unwrap_or(u32::MAX));
+        stream.level = level;
+        let cone = ViewCone::new(v.yaw, v.pitch, v.hfov, w / h.max(1.0));
+        stream.wanted = wanted_tiles(&m, &cone, level).into_iter().filter(|t| t.level >= 2).collect();
+        stream.wanted_for = Some(view);
+    }
+    stream.frame += 1;
+    let frame = stream.frame;
+    let wanted = std::mem::take(&mut stream.wanted);
     let wanted_set: HashSet<TileId> = wanted.iter().copied().collect();
 
     // Requests for tiles that left the view are dropped (dropping a task cancels it).
@@ -236,6 +255,7 @@ fn stream_tiles(
             stream.bytes -= bytes;
         }
     }
+    stream.wanted = wanted;
 }
 
 /// Fetch (online) and decode one tile off the main thread, checking its size.
