@@ -34,6 +34,36 @@ impl Plugin for PanoMaterialPlugin {
     }
 }
 
+/// A material drawn on the inside of the cube around the camera, by its own fragment shader: no
+/// culling (the camera is inside), no prepass, no shadows.
+macro_rules! panorama_material {
+    ($material:ty, $shader:expr) => {
+        impl Material for $material {
+            fn fragment_shader() -> ShaderRef {
+                $shader.into()
+            }
+
+            fn enable_prepass() -> bool {
+                false
+            }
+
+            fn enable_shadows() -> bool {
+                false
+            }
+
+            fn specialize(
+                _: &MaterialPipeline,
+                descriptor: &mut RenderPipelineDescriptor,
+                _: &MeshVertexBufferLayoutRef,
+                _: MaterialPipelineKey<Self>,
+            ) -> Result<(), SpecializedMeshPipelineError> {
+                descriptor.primitive.cull_mode = None;
+                Ok(())
+            }
+        }
+    };
+}
+
 /// An equirectangular image in one or two textures (see the shader).
 #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
 pub struct EquirectMaterial {
@@ -48,30 +78,7 @@ pub struct EquirectMaterial {
     pub params: Vec4,
 }
 
-impl Material for EquirectMaterial {
-    fn fragment_shader() -> ShaderRef {
-        EQUIRECT_SHADER.into()
-    }
-
-    fn enable_prepass() -> bool {
-        false
-    }
-
-    fn enable_shadows() -> bool {
-        false
-    }
-
-    fn specialize(
-        _: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        _: &MeshVertexBufferLayoutRef,
-        _: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        // The camera is inside the cube.
-        descriptor.primitive.cull_mode = None;
-        Ok(())
-    }
-}
+panorama_material!(EquirectMaterial, EQUIRECT_SHADER);
 
 /// One face image or tile, drawn as it is.
 #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
@@ -81,29 +88,7 @@ pub struct TileMaterial {
     pub image: Handle<Image>,
 }
 
-impl Material for TileMaterial {
-    fn fragment_shader() -> ShaderRef {
-        TILE_SHADER.into()
-    }
-
-    fn enable_prepass() -> bool {
-        false
-    }
-
-    fn enable_shadows() -> bool {
-        false
-    }
-
-    fn specialize(
-        _: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        _: &MeshVertexBufferLayoutRef,
-        _: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        descriptor.primitive.cull_mode = None;
-        Ok(())
-    }
-}
+panorama_material!(TileMaterial, TILE_SHADER);
 
 /// An sRGB RGBA8 image for the GPU only, sampled linearly and clamped at its edges (tiles must
 /// not bleed into their neighbours' opposite edges).

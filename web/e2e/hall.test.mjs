@@ -8,37 +8,20 @@
 // CLOUDHALL_BIN: the cloudhall binary (default: the debug build in CARGO_TARGET_DIR).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { tmpdir, homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchBrowser, root, serve } from "./common.mjs";
 import { decodePng } from "./png.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const target = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache/cloudhall/target");
-const bin = process.env.CLOUDHALL_BIN || join(target, "debug/cloudhall");
 const VIEW = { width: 960, height: 540 };
 const READY = 240_000;
 let server, browser, base, tour;
 
 before(async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--tour", join(root, "scenes"),
-    "--data", mkdtempSync(join(tmpdir(), "cloudhall-e2e-")), "--web", join(root, "web/dist")],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(base + "/health")).ok) break; } catch (_) { /* not up yet */ }
-    if (i > 300) throw new Error("the server did not come up");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  ({ server, base } = await serve(join(root, "scenes"), mkdtempSync(join(tmpdir(), "cloudhall-e2e-")), join(root, "web/dist")));
   tour = await (await fetch(base + "/api/v1/tour")).json();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -93,6 +76,9 @@ test("the page loads compressed and shows the panorama", async () => {
   assert.equal(res.headers()["content-type"], "application/wasm");
   assert.equal(res.headers()["content-encoding"], "br");
   await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: READY });
+  // The bar fades out over 0.4 s once the panorama is ready.
+  await page.waitForFunction(() => getComputedStyle(document.getElementById("loading")).opacity === "0", null, { timeout: 5_000 })
+    .catch(() => {});
   assert.equal(await page.locator("#loading").evaluate((e) => getComputedStyle(e).opacity), "0", "the loading bar is gone");
   assert.equal(disc(await centre(page)), "red", "the red disc at yaw 0 is in the middle");
   await page.close();

@@ -6,22 +6,14 @@
 // frames agree with the equirect's. The renderers differ per kind (the equirect sampled in a
 // shader, cube faces and tiles as quads), so a face turned, mirrored or swapped in one of them
 // shows here.
-//
-// CLOUDHALL_BIN: the cloudhall binary (default: the debug build in CARGO_TARGET_DIR).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { crc32, deflateSync } from "node:zlib";
-import { chromium } from "playwright-core";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { centre, cloudhall, fixture2048, launchBrowser, meanDifference, root, serve } from "./common.mjs";
 import { decodePng } from "./png.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const target = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache/cloudhall/target");
-const bin = process.env.CLOUDHALL_BIN || join(target, "debug/cloudhall");
 // 960x600, as in pannellum.test.mjs: at this size the middle 40% x 40% compared below is clear
 // of the viewer's overlays.
 const [W, H] = [960, 600];
@@ -38,10 +30,7 @@ const VIEWS = [
 let dir, server, browser, passed = false;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -50,29 +39,6 @@ after(async () => {
   // Kept when the test failed: the frames it names are in it.
   if (dir && passed) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Runs cloudhall to the end and returns it; its output is the failure message if it does not exit 0. */
-function cloudhall(...args) {
-  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 300_000, env: { ...process.env, RUST_LOG: "warn" } });
-  assert.equal(r.status, 0, `cloudhall ${args.join(" ")}: ${r.error ?? ""}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-/** An RGB PNG of w x h pixels, colour(x, y) each (as in pannellum.test.mjs). */
-function encodePng(w, h, colour) {
-  const raw = Buffer.alloc(h * (3 * w + 1)); // each row: filter 0, then the pixels
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(colour(x, y), y * (3 * w + 1) + 1 + 3 * x);
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]), out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.from([w >> 24, w >> 16, w >> 8, w, h >> 24, h >> 16, h >> 8, h, 8, 2, 0, 0, 0].map((v) => v & 255));
-  return Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
 
 /** One scene of the test site showing `panorama` (RON), from the same view and limits as the others. */
 const scene = (id, panorama) => `        (
@@ -90,11 +56,8 @@ function makeTour() {
   const dir = mkdtempSync(join(tmpdir(), "cloudhall-kinds-"));
   cpSync(join(root, "tests/fixtures/render/tour.ron"), join(dir, "scenes/tour.ron"));
   cpSync(join(root, "tests/fixtures/assets/outline.geojson"), join(dir, "assets/outline.geojson"));
-  // `cloudhall tiles` takes panoramas from 2048x1024 up: the fixture, each pixel repeated 4x4,
-  // keeps its discs sharp and where they were.
-  const fixture = decodePng(readFileSync(join(root, "tests/fixtures/assets/test-pano.png")));
   const big = join(dir, "assets/big.png");
-  writeFileSync(big, encodePng(2048, 1024, (x, y) => fixture.pixel(x * fixture.width >> 11, y * fixture.height >> 10)));
+  writeFileSync(big, fixture2048());
   // Faces of 648: tiles of 256 make a pyramid of three levels (162, 324, 648); tiles of 1024,
   // larger than the face, one level of whole faces, which serve as the cube.
   cloudhall("tiles", big, "--out", join(dir, "assets/pyr"), "--tile", "256");
@@ -116,21 +79,6 @@ ${scene("eq", 'Equirect("big.png")')}${scene("cube", `Cube(${faces})`)}${scene("
 )
 `);
   return dir;
-}
-
-/** `cloudhall serve` of the tour in `dir` on a random port, once it answers; its base URL. */
-async function serve(dir) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--tour", join(dir, "scenes"),
-    "--data", join(dir, "data"), "--web", join(root, "web/dist")],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(base + "/health")).ok) break; } catch (_) { /* not up yet */ }
-    if (i > 300) throw new Error("the server did not come up");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return base;
 }
 
 /** The middle 40% x 40% of a frame, raw bytes: enough to tell whether it still changes. */
@@ -173,32 +121,12 @@ function disc([r, g, b]) {
   return "none";
 }
 
-/** The mean colour of the 5x5 pixels at the centre (a single pixel could sit on an edge). */
-function centre(img) {
-  const s = [0, 0, 0];
-  for (let d = 0; d < 25; d++) img.pixel(W / 2 + (d % 5) - 2, H / 2 + Math.floor(d / 5) - 2).forEach((v, k) => { s[k] += v; });
-  return s.map((v) => Math.round(v / 25));
-}
-
-/** Mean absolute difference per channel over the middle 40% x 40% of two frames. */
-function difference(a, b) {
-  let sum = 0, n = 0;
-  for (let y = Math.round(H * 0.3); y < Math.round(H * 0.7); y++) {
-    for (let x = Math.round(W * 0.3); x < Math.round(W * 0.7); x++) {
-      const [p, q] = [a.pixel(x, y), b.pixel(x, y)];
-      for (let k = 0; k < 3; k++) sum += Math.abs(p[k] - q[k]);
-      n += 3;
-    }
-  }
-  return sum / n;
-}
-
 test("the browser draws equirect, cube and multires panoramas alike", async () => {
   dir = makeTour();
   // Scenes no Go hotspot leads to are warnings only: check exits 0.
-  const check = spawnSync(bin, ["check", join(dir, "scenes")], { encoding: "utf8", timeout: 300_000 });
-  assert.equal(check.status, 0, `cloudhall check: ${check.error ?? ""}\n${check.stdout}\n${check.stderr}`);
-  const base = await serve(dir);
+  cloudhall("check", join(dir, "scenes"));
+  let base;
+  ({ server, base } = await serve(join(dir, "scenes"), join(dir, "data"), join(root, "web/dist")));
   mkdirSync(join(dir, "shots"));
   // Every figure is printed before anything is asserted, so one run shows them all.
   const failures = [];
@@ -213,7 +141,7 @@ test("the browser draws equirect, cube and multires panoramas alike", async () =
     }
     for (const id of ["eq", "cube", "multi"]) {
       const { path, img } = frames[id];
-      const c = centre(img), mean = id === "eq" ? 0 : difference(frames.eq.img, img);
+      const c = centre(img), mean = id === "eq" ? 0 : meanDifference(frames.eq.img, img);
       console.log(`${id.padEnd(5)} yaw ${view.yaw} pitch ${view.pitch} hfov ${view.hfov}: centre [${c}] ${disc(c)}`
         + (id === "eq" ? "" : `, mean difference from eq ${mean.toFixed(2)}/255`));
       if (disc(c) !== view.want) failures.push(`${id} ${name}: centre [${c}] is ${disc(c)}, not ${view.want}: ${path}`);

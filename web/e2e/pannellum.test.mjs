@@ -3,24 +3,18 @@
 // `cloudhall view --screenshot` each show it from the same views, and the middles of the two
 // frames must agree. The pyramid `cloudhall tiles --out` writes has exactly the levels, file
 // names and tile sizes Pannellum's generate.py computes, and cloudhall shows such a pyramid.
-//
-// CLOUDHALL_BIN: the cloudhall binary (default: the debug build in CARGO_TARGET_DIR).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir, homedir } from "node:os";
-import { dirname, extname, join, resolve, sep } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, extname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crc32, deflateSync } from "node:zlib";
-import { chromium } from "playwright-core";
-import { decodePng } from "./png.mjs";
+import { centre, cloudhall, fixture, fixture2048, launchBrowser, meanDifference, root } from "./common.mjs";
+import { decodePng, encodePng } from "./png.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-const target = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache/cloudhall/target");
-const bin = process.env.CLOUDHALL_BIN || join(target, "debug/cloudhall");
 const PANNELLUM = join(here, "node_modules/pannellum/build");
 // Both frames are 960x600: at 320x200 the viewer's compact layout (fingertip-tall buttons
 // wrapping at the top right, the title at the top left) covers most of the middle, while at
@@ -29,28 +23,15 @@ const [W, H] = [960, 600];
 const [SITE, SCENE] = ["orient", "discs"];
 const TOLERANCE = 12; // mean absolute difference per channel, of 255
 const CENTRE_TOLERANCE = 40;
-// The Vulkan loader wants a private runtime dir: mkdtemp makes it 0700.
-const xdg = mkdtempSync(join(tmpdir(), "cloudhall-xdg-"));
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  rmSync(xdg, { recursive: true, force: true });
 });
-
-/** Runs cloudhall to the end; its output is the failure message if it does not exit 0. */
-function cloudhall(...args) {
-  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 300_000,
-    env: { ...process.env, WGPU_BACKEND: "vulkan", XDG_RUNTIME_DIR: xdg, RUST_LOG: "warn" } });
-  assert.equal(r.status, 0, `cloudhall ${args.join(" ")}: ${r.error ?? ""}\n${r.stdout}\n${r.stderr}`);
-}
 
 /** A copy of the render-test tour to change freely: DIR/scenes, and DIR/assets where tour.ron's
  * `assets: "../assets"` points. */
@@ -118,23 +99,9 @@ async function pannellumShot(base, view) {
 }
 
 /** Mean absolute difference per channel over the middle 40% x 40% of two frames, and the mean
- * colour of the 5x5 pixels at the centre of each (a single pixel could sit on an edge). */
+ * colour of the 5x5 pixels at the centre of each. */
 function compare(a, b) {
-  let sum = 0, n = 0;
-  for (let y = Math.round(H * 0.3); y < Math.round(H * 0.7); y++) {
-    for (let x = Math.round(W * 0.3); x < Math.round(W * 0.7); x++) {
-      const [p, q] = [a.pixel(x, y), b.pixel(x, y)];
-      for (let k = 0; k < 3; k++) sum += Math.abs(p[k] - q[k]);
-      n += 3;
-    }
-  }
-  return { mean: sum / n, centres: [centre(a), centre(b)] };
-}
-
-function centre(img) {
-  const s = [0, 0, 0];
-  for (let d = 0; d < 25; d++) img.pixel(W / 2 + (d % 5) - 2, H / 2 + Math.floor(d / 5) - 2).forEach((v, k) => { s[k] += v; });
-  return s.map((v) => Math.round(v / 25));
+  return { mean: meanDifference(a, b), centres: [centre(a), centre(b)] };
 }
 
 const far = (a, b) => Math.max(...a.map((v, k) => Math.abs(v - b[k])));
@@ -174,28 +141,6 @@ async function compareWithPannellum(pano, views) {
   assert.deepEqual(failures, [], "Pannellum's and cloudhall's frames of the pyramid agree");
   rmSync(dir, { recursive: true });
 }
-
-/** An RGB PNG of w x h pixels, colour(x, y) each. */
-function encodePng(w, h, colour) {
-  const raw = Buffer.alloc(h * (3 * w + 1)); // each row: filter 0, then the pixels
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(colour(x, y), y * (3 * w + 1) + 1 + 3 * x);
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]), out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.from([w >> 24, w >> 16, w >> 8, w, h >> 24, h >> 16, h >> 8, h, 8, 2, 0, 0, 0].map((v) => v & 255));
-  return Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
-
-// `cloudhall tiles` takes panoramas from 2048x1024 up, so both test panoramas are that size.
-const fixture = decodePng(readFileSync(join(root, "tests/fixtures/assets/test-pano.png")));
-
-/** The fixture's panorama at 2048x1024, each pixel repeated: its discs sharp and where they were. */
-const fixture2048 = () => encodePng(2048, 1024, (x, y) => fixture.pixel(x * fixture.width >> 11, y * fixture.height >> 10));
 
 /** A 2048x1024 panorama whose every pixel is coloured by its direction: red how far it looks to
  * yaw 90, green how far up, blue how far to yaw 0. The fixture's sky and ground are one colour
@@ -300,15 +245,7 @@ test("the bundled 16K pyramid opens in Pannellum as it is, and its small caption
         "--height", `${H}`, "--lang", "en", "--no-autorotate");
       const ours = decodePng(readFileSync(out));
       // The upper middle of the frame: the subtitles of the scene's narration sit lower.
-      let sum = 0, n = 0;
-      for (let y = Math.round(H * 0.2); y < Math.round(H * 0.5); y++) {
-        for (let x = Math.round(W * 0.3); x < Math.round(W * 0.7); x++) {
-          const [p, q] = [theirs.pixel(x, y), ours.pixel(x, y)];
-          for (let k = 0; k < 3; k++) sum += Math.abs(p[k] - q[k]);
-          n += 3;
-        }
-      }
-      const mean = sum / n;
+      const mean = meanDifference(theirs, ours, [0.3, 0.2, 0.7, 0.5]);
       console.log(`16K ${name}: mean difference ${mean.toFixed(2)}/255`);
       if (mean > TOLERANCE) failures.push(`${name}: mean ${mean.toFixed(2)}; cloudhall's frame ${out}`);
     }

@@ -1,5 +1,6 @@
-// A small PNG reader for screenshots (8-bit RGB or RGBA, not interlaced): enough to check pixels.
-import { inflateSync } from "node:zlib";
+// A small PNG reader for screenshots (8-bit RGB or RGBA, not interlaced): enough to check pixels;
+// and a writer of RGB test panoramas.
+import { crc32, deflateSync, inflateSync } from "node:zlib";
 
 export function decodePng(buf) {
   let at = 8;
@@ -40,4 +41,20 @@ export function decodePng(buf) {
     }
   }
   return { width, height, pixel: (x, y) => Array.from(out.subarray((y * width + x) * channels, (y * width + x) * channels + 3)) };
+}
+
+/** An RGB PNG of w x h pixels, colour(x, y) each. */
+export function encodePng(w, h, colour) {
+  const raw = Buffer.alloc(h * (3 * w + 1)); // each row: filter 0, then the pixels
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(colour(x, y), y * (3 * w + 1) + 1 + 3 * x);
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]), out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.from([w >> 24, w >> 16, w >> 8, w, h >> 24, h >> 16, h >> 8, h, 8, 2, 0, 0, 0].map((v) => v & 255));
+  return Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
