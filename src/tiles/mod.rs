@@ -124,13 +124,9 @@ pub fn check_input(input: &Path) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
-/// Decode the whole input. A JPEG cut short is refused even where the decoder would fill the
-/// missing rows with grey: a pyramid of half a photo is worse than an error.
-pub fn decode(input: &Path) -> Result<Rgb, String> {
+/// Decode a whole image (a PNG: JPEGs stream instead, see [`stream`]).
+fn decode(input: &Path) -> Result<Rgb, String> {
     let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    if bytes.starts_with(&[0xFF, 0xD8]) && !jpeg_complete(&bytes) {
-        return Err(format!("{} is truncated: the JPEG data ends before its end marker", input.display()));
-    }
     let mut reader = ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
