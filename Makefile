@@ -12,8 +12,9 @@ CARGO ?= cargo
 # nasm for libjpeg-turbo's SIMD in `cloudhall tiles`.
 APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 libxrandr2 libxi6 \
 	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers nasm
-# The browser build (`make web`): wasm-opt and brotli.
-APT_WEB := binaryen brotli
+# The browser build (`make web`): brotli, fontTools (the first screen's font subset), and Node for
+# npm's binaryen (wasm-opt; Debian's is too old).
+APT_WEB := brotli python3-fonttools
 # The browser tests: Debian's Chromium, driven by playwright-core under Node; and Pannellum's own
 # pyramid generator (generate.py from its npm package), which runs nona (hugin-tools) and Pillow.
 APT_E2E := chromium hugin-tools python3-pil
@@ -52,6 +53,7 @@ web: deps-web wasm-target
 
 deps-web:
 	@./tools/apt-install.sh $(APT_WEB)
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || ./tools/apt-install.sh nodejs npm
 
 # Node from the system when there is one (it may not be Debian's package), else Debian's.
 deps-e2e:

@@ -30,7 +30,7 @@ fn fixture(name: &str) -> PathBuf {
 fn app(tour_dir: &Path) -> App {
     let tour = load_tour(tour_dir).expect("valid tour");
     let mut app = App::new();
-    app.add_plugins((MinimalPlugins, InputPlugin, bevy::state::app::StatesPlugin));
+    app.add_plugins((MinimalPlugins, InputPlugin));
     app.insert_resource(TimeUpdateStrategy::ManualDuration(STEP));
     app.insert_resource(TourData(Arc::new(tour)));
     app.insert_resource(Current { site: "alpha".into(), scene: "gate".into() });

@@ -99,12 +99,25 @@ impl Api {
 async fn tour_json_with_etag_and_health(api: Api) {
     let (s, h, b) = api.call(Request::get("/api/v1/tour").body(Body::empty()).expect("req")).await;
     assert_eq!(s, StatusCode::OK);
+    let full = b.to_vec();
     let v: Value = serde_json::from_slice(&b).expect("json");
     assert_eq!(v["sites"][0]["id"], "alpha");
     let etag = h.get(header::ETAG).expect("etag").to_str().expect("ascii").to_string();
     let (s, _, b) = api.get_with("/api/v1/tour", header::IF_NONE_MATCH, &etag).await;
     assert_eq!(s, StatusCode::NOT_MODIFIED);
     assert!(b.is_empty());
+    // Gzipped for a browser that takes it (a phone waits for every byte before its first view),
+    // plain for one that refuses it.
+    let (s, h, gz) = api.get_with("/api/v1/tour", header::ACCEPT_ENCODING, "br;q=1.0, gzip;q=0.8").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h.get(header::CONTENT_ENCODING).map(|v| v.as_bytes()), Some(&b"gzip"[..]));
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).expect("gzip");
+    assert_eq!(plain, full, "the gzipped tour is the tour");
+    assert!(gz.len() * 2 < full.len(), "{} bytes gzipped of {}", gz.len(), full.len());
+    let (_, h, b) = api.get_with("/api/v1/tour", header::ACCEPT_ENCODING, "gzip;q=0, identity").await;
+    assert!(h.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(b, full);
     assert_eq!(api.get("/health").await, (StatusCode::OK, json!({"status": "ok"})));
 }
 

@@ -1,31 +1,108 @@
-// Loads the hall: checks for WebGL2, downloads the viewer (WebAssembly) with a progress bar,
-// starts it, and lets the viewer report the tour, assets and first panorama on the same bar.
-// Browsers start audio only after a gesture: the first tap resumes the narration's audio.
+// Loads the hall. On a phone the viewer (WebAssembly) takes seconds to arrive, so the page does
+// the first things itself, in this order:
+//   1. the tour (preloaded by index.html) and the first scene's level-1 tiles, decoded by the
+//      browser off the page's thread, drawn at once with a few lines of WebGL (first.js): the
+//      visitor sees the scene and can look around;
+//   2. then the viewer, compiled while it streams, and the font for the first screen;
+//   3. the viewer takes over at the visitor's view and reports when hotspots and narration work.
+// The page also decodes every image the viewer asks for (window.cloudhallDecode), keeps the
+// AudioContexts to resume them on a tap, and registers the service worker (sw.js) that lets the
+// hall open offline.
+
+import { FirstView, firstImages, lookAround, startScene } from "./first.js";
 
 const fill = document.getElementById("fill");
 const what = document.getElementById("what");
 const loading = document.getElementById("loading");
 const sound = document.getElementById("sound");
+const firstCanvas = document.getElementById("first");
+const status = document.getElementById("status");
 
 function show(text, fraction) {
   const pct = Math.max(0, Math.min(100, Math.round(fraction * 100)));
   fill.style.width = pct + "%";
   what.textContent = text + " " + pct + "%";
+  status.textContent = text + " " + pct + "%";
 }
 
 function fail(message) {
   fill.style.background = "#777";
   what.textContent = message;
+  status.textContent = message;
+  loading.classList.remove("gone");
 }
 
-// The viewer's reports: the download is the first half of the bar, the viewer's own loading
-// (tour, assets, first panorama) the second.
-const steps = { tour: "正在读取展馆 Reading the tour…", assets: "正在加载 Loading…", panorama: "正在打开全景 Opening the panorama…" };
 // When each step was reached (ms since navigation), for the benchmark in web/bench.
 const steps_at = (window.cloudhallSteps = []);
-const mark = (what) => steps_at.push([what, performance.now()]);
+const mark = (what) => { if (!steps_at.some(([w]) => w === what)) steps_at.push([what, performance.now()]); };
+
+// Downloads the page started for the viewer, taken over by its first request for the same URL
+// (src/viewer/io.rs get).
+const prefetched = new Map();
+window.cloudhallTakePrefetched = (url) => {
+  const p = prefetched.get(url);
+  prefetched.delete(url);
+  return p;
+};
+function prefetch(url) {
+  const p = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(url + ": " + r.status))));
+  p.catch(() => {});
+  prefetched.set(url, p);
+  return p;
+}
+
+// Images are decoded by the browser (createImageBitmap runs off the page's thread), never by the
+// viewer's WebAssembly: the viewer gets RGBA rows. Images the first view has already decoded are
+// reused.
+const bitmaps = new Map();
+let scratch = null;
+async function bitmapOf(url) {
+  if (url instanceof Uint8Array) {
+    try {
+      return await createImageBitmap(new Blob([url]), { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+    } catch (e) {
+      throw new Error(`the image cannot be decoded (${e.message || e})`);
+    }
+  }
+  const kept = bitmaps.get(url);
+  if (kept) {
+    bitmaps.delete(url);
+    return kept;
+  }
+  const res = await fetch(url);
+  if (res.headers.get("X-Cloudhall-Offline")) throw new Error("此场景需要网络 This scene needs the network: you are offline and have not seen it yet");
+  if (!res.ok) throw new Error(`${url}: the server answered ${res.status}`);
+  try {
+    return await createImageBitmap(await res.blob(), { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  } catch (e) {
+    throw new Error(`${url}: the image cannot be decoded (${e.message || e})`);
+  }
+}
+async function decodeRgba(url) {
+  const bmp = await bitmapOf(url);
+  const { width, height } = bmp;
+  scratch = scratch || new OffscreenCanvas(1, 1);
+  if (scratch.width < width || scratch.height < height) {
+    scratch.width = Math.max(scratch.width, width);
+    scratch.height = Math.max(scratch.height, height);
+  }
+  const ctx = scratch.getContext("2d", { willReadFrequently: true });
+  ctx.globalCompositeOperation = "copy";
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  const data = ctx.getImageData(0, 0, width, height, { colorSpace: "srgb" }).data;
+  return [width, height, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
+}
+// Failures reach the viewer as text, which it shows in its error panel.
+window.cloudhallDecode = (url) => decodeRgba(url).catch((e) => Promise.reject(String((e && e.message) || e)));
+window.cloudhallDecodeBytes = window.cloudhallDecode;
+
+// The viewer's reports: the viewer download is the first half of the bar, the viewer's own
+// loading (tour, assets, first panorama) the second.
+const steps = { tour: "正在读取展馆 Reading the tour…", assets: "正在加载 Loading…", panorama: "正在打开全景 Opening the panorama…" };
+let handedOver = false;
 window.cloudhallProgress = (text, fraction) => {
-  if (!steps_at.some(([w]) => w === text)) mark(text);
+  mark(text);
   if (fraction < 0 || text.startsWith("error")) {
     fail("无法打开展馆 The hall cannot open: " + text.replace(/^error: /, ""));
     return;
@@ -33,21 +110,48 @@ window.cloudhallProgress = (text, fraction) => {
   if (text === "ready" || text === "preview" || fraction >= 1) {
     // The small preview of the first panorama is enough to start looking around; the viewer
     // says itself that the full image is still loading.
-    if (text === "preview") document.body.dataset.preview = "1";
-    else {
+    if (text === "preview") {
+      document.body.dataset.preview = "1";
+      if (first.sharp) return; // the page's own first view is sharper: kept until "ready"
+    } else {
       window.cloudhallReadyAt = performance.now();
       show("完成 Ready", 1);
       document.body.dataset.ready = "1";
     }
-    if (!loading.classList.contains("gone")) {
-      loading.classList.add("gone");
-      document.getElementById("cloudhall").focus();
-      if (audioContexts.some((c) => c.state !== "running")) sound.style.display = "block";
-    }
+    handOver();
     return;
   }
   show(steps[text] || text, 0.5 + fraction / 2);
 };
+
+// The viewer has drawn the scene at the view it read from the first view: the first view goes on
+// the next frame, once the viewer's frame is on screen.
+function handOver() {
+  if (handedOver) return;
+  handedOver = true;
+  first.active = false;
+  requestAnimationFrame(() => {
+    window.cloudhallFirstView = null;
+    firstCanvas.hidden = true;
+    status.hidden = true;
+    loading.classList.add("gone");
+    document.getElementById("cloudhall").focus();
+    if (audioContexts.some((c) => c.state !== "running")) sound.style.display = "block";
+  });
+  keepOffline();
+}
+
+// The offline copy (sw.js), registered once the viewer runs: by then the viewer's own download is
+// in the browser's cache, and the worker's copy of it costs no second download. What this page
+// fetched before the worker took over (the first scene's tiles) is handed to it to keep.
+function keepOffline() {
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register("sw.js").then(() => navigator.serviceWorker.ready).then((reg) => {
+    const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.includes("/assets/"));
+    reg.active.postMessage({ cache: urls });
+    document.body.dataset.offline = "ready";
+  }).catch((e) => console.warn("the hall will not open offline:", e));
+}
 
 // Keep every AudioContext the viewer makes, to resume them on a tap. The viewer makes its audio
 // output when the narration first plays, which may be after the page is shown: a context that
@@ -71,26 +175,6 @@ function resumeAudio() {
 for (const e of ["pointerdown", "keydown", "touchend"]) window.addEventListener(e, resumeAudio, { capture: true });
 sound.addEventListener("click", resumeAudio);
 
-async function download(url, total) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(url + ": " + res.status);
-  if (!res.body || !total) return new Uint8Array(await res.arrayBuffer());
-  const reader = res.body.getReader();
-  const parts = [];
-  let got = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    got += value.length;
-    show("正在下载展馆程序 Downloading the viewer…", Math.min(got / total, 1) / 2);
-  }
-  const out = new Uint8Array(got);
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
-
 // `?join` without a valid code and a name: ask for them first (a class is joined from the
 // address the teacher shows, /?join=CODE, and each student types a name).
 function askToJoin(params) {
@@ -108,6 +192,89 @@ function askToJoin(params) {
   });
 }
 
+// The first view: shown from the scene's level-1 tiles (or its preview, if that comes first),
+// draggable until the viewer takes over.
+const first = { active: false, sharp: false, view: null, limits: null };
+async function drawFirstView(params, tourBytes) {
+  const tour = JSON.parse(new TextDecoder().decode(await tourBytes));
+  const start = startScene(tour, params);
+  const images = start && firstImages(start.scene.panorama);
+  if (!images) return;
+  const view = new FirstView(firstCanvas);
+  Object.assign(first, { view: start.view, limits: start.limits });
+  let frame = 0;
+  const redraw = () => {
+    window.cloudhallFirstView = first.view;
+    if (!frame) frame = requestAnimationFrame(() => { frame = 0; view.draw(first.view); });
+  };
+  lookAround(firstCanvas, first, redraw);
+  const decode = (rel) => bitmapOf("assets/" + rel).then((b) => { bitmaps.set("assets/" + rel, b); return b; });
+  const full = Promise.all(images.files.map(decode));
+  let sharp = false;
+  const reveal = (kind) => {
+    if (kind !== "preview") first.sharp = true;
+    firstCanvas.hidden = false;
+    first.active = !handedOver;
+    view.draw(first.view);
+    window.cloudhallFirstView = handedOver ? null : first.view;
+    requestAnimationFrame(() => {
+      mark("first view: " + kind);
+      document.body.dataset.firstView = kind;
+      if (kind === "preview") window.cloudhallPreviewAt = performance.now();
+      else window.firstFrameAt = performance.now();
+      // At once, not faded: the scene is what the visitor came for.
+      loading.style.transition = "none";
+      loading.classList.add("gone");
+      status.hidden = handedOver;
+    });
+  };
+  if (images.preview) {
+    decode(images.preview).then((b) => {
+      bitmaps.delete("assets/" + images.preview);
+      if (sharp || handedOver) return b.close();
+      view.setEquirect(b);
+      reveal("preview");
+    }).catch(() => {});
+  }
+  const faces = await full;
+  sharp = true;
+  if (handedOver) return;
+  if (images.kind === "cube") view.setFaces(faces);
+  else view.setEquirect(faces[0]);
+  reveal("level 1");
+}
+
+// The viewer: its JS glue and its WebAssembly, compiled while the bytes stream in.
+async function startViewer() {
+  let total = 0;
+  const size = fetch("build.json").then((r) => r.json()).then((b) => { total = b.wasm_bytes; }).catch(() => {});
+  const glue = import("./cloudhall.js");
+  const res = await fetch("cloudhall_bg.wasm");
+  if (!res.ok) throw new Error("cloudhall_bg.wasm: " + res.status);
+  await size;
+  let got = 0;
+  const reader = res.body.getReader();
+  const counted = new ReadableStream({
+    async pull(ctrl) {
+      const { done, value } = await reader.read();
+      if (done) {
+        mark("wasm downloaded");
+        ctrl.close();
+        return;
+      }
+      got += value.length;
+      if (total) show("正在下载展馆程序 Downloading the viewer…", Math.min(got / total, 1) / 2);
+      ctrl.enqueue(value);
+    },
+  });
+  const wasm = new Response(counted, { headers: { "Content-Type": "application/wasm" } });
+  const { default: init } = await glue;
+  // The viewer throws to hand control to the browser's event loop once it runs: that is not a failure.
+  try { await init({ module_or_path: wasm }); } catch (e) {
+    if (!String(e).includes("Using exceptions for control flow")) throw e;
+  }
+}
+
 async function main() {
   const params = new URLSearchParams(location.search);
   if (params.has("join") && !(/^\d{6}$/.test(params.get("join").trim()) && (params.get("name") || "").trim())) {
@@ -119,16 +286,15 @@ async function main() {
     document.body.dataset.webgl2 = "missing";
     return;
   }
-  let total = 0;
-  try { total = (await (await fetch("build.json")).json()).wasm_bytes; } catch (_) { /* no size: no percentages */ }
-  const bytes = await download("cloudhall_bg.wasm", total);
-  mark("wasm downloaded");
-  show("正在启动 Starting…", 0.5);
-  const { default: init } = await import("./cloudhall.js");
-  // The viewer throws to hand control to the browser's event loop once it runs: that is not a failure.
-  try { await init({ module_or_path: bytes }); } catch (e) {
-    if (!String(e).includes("Using exceptions for control flow")) throw e;
-  }
+  const tour = prefetch("api/v1/tour");
+  // A live session starts where the class is, which only the viewer asks the server: no first view.
+  const live = params.has("join") || params.has("guide");
+  const shown = live
+    ? Promise.resolve()
+    : drawFirstView(params, tour).catch((e) => console.warn("the first view could not be drawn:", e));
+  // The viewer's bytes wait for the first view's, so that they do not share the link.
+  await Promise.race([shown, new Promise((r) => setTimeout(r, 4000))]);
+  await startViewer();
 }
 
 main().catch((e) => fail("无法打开展馆 The hall cannot open: " + e));

@@ -54,6 +54,9 @@ pub struct ServerConfig {
 pub struct AppState {
     pub tour: Tour,
     tour_json: Bytes,
+    /// The same, gzipped once: a phone on a slow link waits for every byte of it before the
+    /// first view.
+    tour_gzip: Bytes,
     tour_etag: String,
     pub store: Store,
     pub words: WordList,
@@ -99,6 +102,12 @@ impl AppState {
         if let Some(font) = first_font(&tour.assets_dir)
             && let Some(o) = v.as_object_mut()
         {
+            // ...and its subset for the first screen (the tour's and the interface's characters,
+            // fonts/first/, which `make web` writes), when there is one.
+            let first = font.replacen("fonts/", "fonts/first/", 1);
+            if tour.assets_dir.join(&first).is_file() {
+                o.insert("font_first".into(), Value::String(first));
+            }
             o.insert("font".into(), Value::String(font));
         }
         let body = serde_json::to_vec(&v).unwrap_or_default();
@@ -107,6 +116,7 @@ impl AppState {
         let hub = live::Hub::new(store.clone(), words.clone(), live::known(&tour), live);
         Arc::new(AppState {
             tour,
+            tour_gzip: Bytes::from(gzip(&body)),
             tour_json: Bytes::from(body),
             tour_etag,
             live: hub,
@@ -125,6 +135,25 @@ impl AppState {
             metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
         })
     }
+}
+
+/// `bytes` gzipped at the best compression (done once, at start).
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).and_then(|_| enc.finish()).unwrap_or_default()
+}
+
+/// Whether a request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |e| {
+            let mut parts = e.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        },
+    )
 }
 
 fn first_font(assets: &Path) -> Option<String> {
@@ -252,15 +281,17 @@ async fn tour(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == s.tour_etag.as_bytes()) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::ETAG, etag),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        ],
-        s.tour_json.clone(),
-    )
-        .into_response()
+    let headers_out = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (header::VARY, HeaderValue::from_static("accept-encoding")),
+    ];
+    if accepts_gzip(&headers) && !s.tour_gzip.is_empty() {
+        let gz = [(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))];
+        return (headers_out, gz, s.tour_gzip.clone()).into_response();
+    }
+    (headers_out, s.tour_json.clone()).into_response()
 }
 
 async fn asset(

@@ -186,7 +186,7 @@ fn build_map(
                     MapBase,
                     ImageNode::new(h),
                     Node { position_type: PositionType::Absolute, ..default() },
-                    Pickable::IGNORE,
+                    bevy::ui::FocusPolicy::Pass,
                 ));
             }
             for (i, site) in tour.0.sites.iter().enumerate() {
@@ -218,7 +218,7 @@ fn build_map(
                         ..default()
                     },
                     BackgroundColor(Color::srgba(1.0, 1.0, 1.0, 0.7)),
-                    Pickable::IGNORE,
+                    bevy::ui::FocusPolicy::Pass,
                 ))
                 .with_children(|l| {
                     l.spawn((
@@ -880,7 +880,7 @@ fn build_minimap(mut commands: Commands) {
                         height: Val::Px(90.0),
                         ..default()
                     },
-                    Pickable::IGNORE,
+                    bevy::ui::FocusPolicy::Pass,
                     ZIndex(1),
                 ));
             });

@@ -6,6 +6,7 @@
 //! - [`hotspots`]: markers, tooltips, activation
 //! - [`narration`], [`narration_ui`]: voice narration, subtitles, the guided tour
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
+//! - [`phone`]: the folded interface for phones and small windows
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
 //! - [`memorial`]: offerings, messages, and their queue on disk
 //! - [`net`]: the tour and assets from a server, visits
@@ -13,6 +14,8 @@
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`headless`]: `cloudhall view --screenshot`
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser_images;
 pub mod curator;
 pub mod headless;
 pub mod hotspots;
@@ -27,6 +30,7 @@ pub mod nav;
 pub mod net;
 pub mod pano_material;
 pub mod panorama;
+pub mod phone;
 pub mod tiles;
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
@@ -143,6 +147,7 @@ impl Plugin for ViewerPlugin {
                 tiles::TilesPlugin,
                 hotspots::HotspotsPlugin,
                 ui::UiPlugin,
+                phone::PhonePlugin,
                 narration::NarrationPlugin,
                 narration_ui::NarrationUiPlugin,
                 map::MapPlugin { open_at_start: self.options.map },
@@ -194,6 +199,11 @@ fn spawn_camera(mut commands: Commands, target: Res<CameraTarget>) {
     let mut camera = commands.spawn((
         Name::new("panorama camera"),
         Camera3d::default(),
+        // A photograph is shown as it was taken: no tone curve (which would also need Bevy's
+        // lookup tables in the browser download), and no multisampling, which a full-screen
+        // panorama does not need and a phone's GPU pays for.
+        bevy::core_pipeline::tonemapping::Tonemapping::None,
+        Msaa::Off,
         Projection::from(PerspectiveProjection { fov: 70f32.to_radians(), ..default() }),
         look::PanoramaCamera,
         IsDefaultUiCamera,

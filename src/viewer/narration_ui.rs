@@ -39,7 +39,7 @@ struct PlayLabel;
 #[derive(Component)]
 struct TimeLabel;
 #[derive(Component)]
-struct ProgressTrack;
+pub struct ProgressTrack;
 #[derive(Component)]
 struct ProgressFill;
 #[derive(Component)]
@@ -55,10 +55,9 @@ pub struct SubtitleBox;
 /// The row holding the subtitle, above the narration bar.
 #[derive(Component)]
 pub struct SubtitleRow;
-/// How high the subtitle sits: above the narration bar, which on a narrow screen wraps into
-/// more rows ([`SUBTITLE_BOTTOM_COMPACT`]).
+/// How high the subtitle sits until the narration bar has been laid out (then
+/// [`super::phone`] keeps it just above the bar).
 pub const SUBTITLE_BOTTOM: f32 = 172.0;
-pub const SUBTITLE_BOTTOM_COMPACT: f32 = 300.0;
 #[derive(Component)]
 pub struct SubtitleText;
 #[derive(Component)]
@@ -72,7 +71,13 @@ struct ResumeButton;
 #[derive(Component)]
 struct NextSiteButton;
 #[derive(Component)]
-struct NarrationBar;
+pub struct NarrationBar;
+/// The narration controls beyond play, time, progress and subtitles: behind "more" on a phone.
+#[derive(Component)]
+pub struct NarrationExtra;
+/// The "more" button of the narration bar (shown on a phone).
+#[derive(Component)]
+pub struct NarrationMore;
 
 const BAR_BG: Color = Color::srgba(0.08, 0.08, 0.10, 0.86);
 const GOLD: Color = Color::srgb(0.96, 0.84, 0.48);
@@ -148,29 +153,46 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
                         ..default()
                     },
                     BackgroundColor(GOLD),
-                    Pickable::IGNORE,
+                    bevy::ui::FocusPolicy::Pass,
                 ));
-            });
-            bar.spawn(small_button(cmd(NarrationCommand::CycleSpeed))).with_children(|b| {
-                b.spawn((label("1.0x", 15.0, Color::WHITE), SpeedLabel));
-            });
-            bar.spawn(small_button(NarrationAction::VolumeStep(-0.1))).with_children(|b| {
-                b.spawn(label("−", 16.0, Color::WHITE));
-            });
-            bar.spawn((label("80%", 14.0, Color::WHITE), VolumeLabel));
-            bar.spawn(small_button(NarrationAction::VolumeStep(0.1))).with_children(|b| {
-                b.spawn(label("+", 16.0, Color::WHITE));
-            });
-            bar.spawn(small_button(cmd(NarrationCommand::ToggleMute))).with_children(|b| {
-                b.spawn((label("", 15.0, Color::WHITE), MuteLabel));
             });
             bar.spawn(small_button(cmd(NarrationCommand::CycleSubtitles))).with_children(|b| {
                 b.spawn((label("", 15.0, Color::WHITE), SubtitleModeLabel));
             });
-            bar.spawn(small_button(NarrationAction::ToggleTranscript)).with_children(|b| {
+            bar.spawn((
+                Button,
+                NarrationMore,
+                Node {
+                    display: Display::None,
+                    padding: UiRect::axes(Val::Px(12.0), Val::Px(6.0)),
+                    margin: UiRect::horizontal(Val::Px(3.0)),
+                    border_radius: BorderRadius::all(Val::Px(5.0)),
+                    justify_content: JustifyContent::Center,
+                    align_items: AlignItems::Center,
+                    ..default()
+                },
+                BackgroundColor(Color::srgba(0.2, 0.2, 0.24, 0.9)),
+            ))
+            .with_children(|b| {
+                b.spawn(label("⋯", 18.0, Color::WHITE));
+            });
+            bar.spawn((small_button(cmd(NarrationCommand::CycleSpeed)), NarrationExtra)).with_children(|b| {
+                b.spawn((label("1.0x", 15.0, Color::WHITE), SpeedLabel));
+            });
+            bar.spawn((small_button(NarrationAction::VolumeStep(-0.1)), NarrationExtra)).with_children(|b| {
+                b.spawn(label("−", 16.0, Color::WHITE));
+            });
+            bar.spawn((label("80%", 14.0, Color::WHITE), VolumeLabel, NarrationExtra));
+            bar.spawn((small_button(NarrationAction::VolumeStep(0.1)), NarrationExtra)).with_children(|b| {
+                b.spawn(label("+", 16.0, Color::WHITE));
+            });
+            bar.spawn((small_button(cmd(NarrationCommand::ToggleMute)), NarrationExtra)).with_children(|b| {
+                b.spawn((label("", 15.0, Color::WHITE), MuteLabel));
+            });
+            bar.spawn((small_button(NarrationAction::ToggleTranscript), NarrationExtra)).with_children(|b| {
                 b.spawn(local(&Bilingual::new("文稿", "Transcript"), lang, 15.0));
             });
-            bar.spawn(small_button(NarrationAction::GuideHere))
+            bar.spawn((small_button(NarrationAction::GuideHere), NarrationExtra))
                 .insert(BackgroundColor(Color::srgb(0.62, 0.12, 0.12)))
                 .with_children(|b| {
                     b.spawn(local(&Bilingual::new("一键导览", "Guided tour"), lang, 15.0));
@@ -178,6 +200,7 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
             bar.spawn((
                 label("", 14.0, GOLD),
                 GuideLabel,
+                NarrationExtra,
                 Node { margin: UiRect::horizontal(Val::Px(6.0)), ..default() },
             ));
             bar.spawn((small_button(NarrationAction::Command(NarrationCommand::ResumeGuide)), ResumeButton))
@@ -211,7 +234,7 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
                 justify_content: JustifyContent::Center,
                 ..default()
             },
-            Pickable::IGNORE,
+            bevy::ui::FocusPolicy::Pass,
             GlobalZIndex(11),
         ))
         .with_children(|row| {
@@ -225,7 +248,7 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
                     ..default()
                 },
                 BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.7)),
-                Pickable::IGNORE,
+                bevy::ui::FocusPolicy::Pass,
             ))
             .with_children(|b| {
                 b.spawn((label("", 24.0, Color::WHITE), SubtitleText));

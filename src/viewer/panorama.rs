@@ -196,6 +196,9 @@ pub fn first_files(source: &Panorama) -> Vec<String> {
 
 /// Read and decode one image file as RGBA8.
 fn decode_file(file: &Path, what: &str) -> Result<RgbaImage, String> {
+    if let Some((width, height, rgba)) = super::io::take_decoded(file) {
+        return Ok(RgbaImage { width, height, rgba });
+    }
     let bytes = super::io::read(file).map_err(|e| format!("cannot show {what} {}: {}", file.display(), e.trim()))?;
     super::io::forget(file);
     let img = image::load_from_memory(&bytes)

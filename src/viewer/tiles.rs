@@ -272,22 +272,27 @@ fn spawn_load(
             super::net::fetch_asset_async(base, &assets, &rel).await?;
         }
         let file = assets.join(&rel);
-        let bytes = super::io::read(&file).map_err(|e| format!("cannot show tile {}: {}", file.display(), e.trim()))?;
-        super::io::forget(&file);
-        let img = image::load_from_memory(&bytes)
-            .map_err(|e| format!("cannot show tile {}: {}", file.display(), e.to_string().trim()))?
-            .to_rgba8();
-        if img.dimensions() != want {
+        let (width, height, rgba) = match super::io::take_decoded(&file) {
+            Some(pixels) => pixels,
+            None => {
+                let bytes =
+                    super::io::read(&file).map_err(|e| format!("cannot show tile {}: {}", file.display(), e.trim()))?;
+                super::io::forget(&file);
+                let img = image::load_from_memory(&bytes)
+                    .map_err(|e| format!("cannot show tile {}: {}", file.display(), e.to_string().trim()))?
+                    .to_rgba8();
+                let (w, h) = img.dimensions();
+                (w, h, img.into_raw())
+            }
+        };
+        if (width, height) != want {
             return Err(format!(
-                "cannot show tile {}: it is {}x{}, not {}x{}",
+                "cannot show tile {}: it is {width}x{height}, not {}x{}",
                 file.display(),
-                img.width(),
-                img.height(),
                 want.0,
                 want.1
             ));
         }
-        let (width, height) = img.dimensions();
-        Ok(RgbaImage { width, height, rgba: img.into_raw() })
+        Ok(RgbaImage { width, height, rgba })
     })
 }

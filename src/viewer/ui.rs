@@ -32,91 +32,15 @@ impl Plugin for UiPlugin {
                     site_list,
                     compass,
                     status_overlays,
-                    fit_to_screen,
                 )
                     .chain(),
             );
     }
 }
 
-/// Narrower than this (logical pixels) is a phone held upright, or a small window.
-pub const COMPACT_WIDTH: f32 = 700.0;
-/// The least height of a button on a touch screen: a fingertip.
-pub const FINGER: f32 = 44.0;
-
-/// What [`fit_to_screen`] has seen.
-#[derive(Default)]
-struct Fit {
-    /// The window was narrow when last looked at (none yet).
-    compact: Option<bool>,
-    /// A finger has touched the screen.
-    touched: bool,
-    /// The floor plan was hidden for a narrow screen once (the visitor decides after that).
-    plan_hidden: bool,
-}
-
-/// Phones and small windows: the hotspot panel spans the width, the corner floor plan starts
-/// hidden (its button shows it), and on a touch screen every button is at least a fingertip tall.
-/// Does its work when the window turns narrow or wide, on the first touch, and for new buttons.
-fn fit_to_screen(
-    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
-    touches: Option<Res<bevy::input::touch::Touches>>,
-    mut state: Local<Fit>,
-    mut mini: Option<ResMut<super::map::MiniMap>>,
-    mut nodes: ParamSet<(
-        Query<&mut Node, With<HotspotPanel>>,
-        Query<&mut Node, With<Button>>,
-        Query<&mut Node, With<super::map::MiniRoot>>,
-        Query<&mut Node, With<super::narration_ui::SubtitleRow>>,
-    )>,
-    added: Query<(), Added<Button>>,
-) {
-    let Ok(window) = windows.single() else { return };
-    let compact = window.width() < COMPACT_WIDTH;
-    let touched = state.touched || touches.as_ref().is_some_and(|t| t.any_just_pressed());
-    let changed = state.compact != Some(compact);
-    let finger = touched || compact;
-    if !changed && touched == state.touched && (!finger || added.is_empty()) {
-        return;
-    }
-    if changed {
-        // The floor plan would cover half a phone's screen: hidden the first time the screen
-        // is found narrow (the visitor's own choice after that stands).
-        if compact
-            && !state.plan_hidden
-            && let Some(m) = mini.as_mut()
-        {
-            m.hidden = true;
-            state.plan_hidden = true;
-        }
-        let side = Val::Percent(if compact { 3.0 } else { 20.0 });
-        for mut n in &mut nodes.p0() {
-            n.left = side;
-            n.right = side;
-        }
-        // Below the top buttons, which wrap into two rows.
-        for mut n in &mut nodes.p2() {
-            n.top = Val::Px(if compact { 116.0 } else { 60.0 });
-        }
-        use super::narration_ui::{SUBTITLE_BOTTOM, SUBTITLE_BOTTOM_COMPACT};
-        for mut n in &mut nodes.p3() {
-            n.bottom = Val::Px(if compact { SUBTITLE_BOTTOM_COMPACT } else { SUBTITLE_BOTTOM });
-        }
-    }
-    if finger {
-        for mut n in &mut nodes.p1() {
-            if n.min_height != Val::Px(FINGER) {
-                n.min_height = Val::Px(FINGER);
-            }
-        }
-    }
-    state.compact = Some(compact);
-    state.touched = touched;
-}
-
-const PANEL_BG: Color = Color::srgba(0.08, 0.08, 0.10, 0.86);
-const ACCENT: Color = Color::srgb(0.80, 0.16, 0.16);
-const GOLD: Color = Color::srgb(0.96, 0.84, 0.48);
+pub const PANEL_BG: Color = Color::srgba(0.08, 0.08, 0.10, 0.86);
+pub const ACCENT: Color = Color::srgb(0.80, 0.16, 0.16);
+pub const GOLD: Color = Color::srgb(0.96, 0.84, 0.48);
 
 /// Text that follows the language setting.
 #[derive(Component, Debug, Clone)]
@@ -182,11 +106,23 @@ pub enum UiAction {
 }
 
 #[derive(Component)]
-struct SiteTitle;
+pub struct SiteTitle;
 #[derive(Component)]
-struct SceneTitle;
+pub struct SceneTitle;
 #[derive(Component)]
-struct SceneStrip;
+pub struct SceneStrip;
+/// The title's box, top left.
+#[derive(Component)]
+pub struct TitleBox;
+/// The row of buttons, top right (folded into one menu on a phone).
+#[derive(Component)]
+pub struct TopButtons;
+/// The compass's ring.
+#[derive(Component)]
+pub struct CompassRing;
+/// A thumbnail in the scene strip.
+#[derive(Component)]
+pub struct StripThumb;
 #[derive(Component)]
 struct SiteList;
 #[derive(Component)]
@@ -279,6 +215,7 @@ pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Setti
             BackgroundColor(PANEL_BG),
             BorderColor::all(ACCENT),
             GlobalZIndex(10),
+            TitleBox,
         ))
         .with_children(|p| {
             p.spawn((label("", 26.0, GOLD), SiteTitle));
@@ -298,6 +235,7 @@ pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Setti
                 ..default()
             },
             GlobalZIndex(10),
+            TopButtons,
         ))
         .with_children(|p| {
             p.spawn(button(UiAction::ToggleAutorotate)).with_children(|b| {
@@ -392,6 +330,7 @@ pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Setti
             BackgroundColor(PANEL_BG),
             BorderColor::all(GOLD),
             GlobalZIndex(10),
+            CompassRing,
         ))
         .with_children(|p| {
             p.spawn((
@@ -508,7 +447,7 @@ pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Setti
             ..default()
         },
         BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.0)),
-        Pickable::IGNORE,
+        bevy::ui::FocusPolicy::Pass,
         FocusPolicy::Pass,
         GlobalZIndex(1),
     ));
@@ -628,6 +567,7 @@ fn scene_strip(
                         b.spawn((
                             ImageNode::new(assets.load(thumb.clone())),
                             Node { width: Val::Px(144.0), height: Val::Px(72.0), ..default() },
+                            StripThumb,
                         ));
                     }
                     b.spawn(local(&scene.name, settings.lang, 14.0, if here { GOLD } else { Color::WHITE }));

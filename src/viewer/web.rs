@@ -1,10 +1,14 @@
 //! The viewer in the browser (wasm32, WebGL2), started by the page `web/index.html`.
 //!
-//! The tour and its assets come from the server that serves the page. The small assets every
-//! screen needs are fetched before the app starts, and panoramas and narration on demand
-//! ([`super::io`]). `?site=ID&scene=ID&yaw=..&pitch=..&hfov=..` opens that view, and the address
-//! follows navigation so that a view can be shared. The page's loading bar hears how far loading
-//! has come through `window.cloudhallProgress(text, fraction)`.
+//! The tour and its assets come from the server that serves the page. The page's loader
+//! (web/loader.js) has usually drawn the first scene already, from its level-1 tiles, and handed
+//! over what it fetched: the tour (`window.cloudhallTakePrefetched`), the decoded tiles
+//! (`window.cloudhallDecode`, which also decodes every later image), and the visitor's view
+//! (`window.cloudhallFirstView`, followed until the viewer's own first frame is up). The small
+//! assets the first screen needs are fetched before the app starts, the whole font and the rest on
+//! demand ([`super::io`]). `?site=ID&scene=ID&yaw=..&pitch=..&hfov=..` opens that view, and the
+//! address follows navigation so that a view can be shared. The page's loading line hears how far
+//! loading has come through `window.cloudhallProgress(text, fraction)`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -115,7 +119,7 @@ pub fn start() {
             Err(e) => return progress(&format!("error: {e}"), -1.0),
         };
         match prepare().await {
-            Ok((tour, font)) => run(tour, font, live, &pairs),
+            Ok((tour, fonts)) => run(tour, fonts, live, &pairs),
             Err(e) => {
                 error!("{e}");
                 progress(&format!("error: {e}"), -1.0);
@@ -124,18 +128,18 @@ pub fn start() {
     });
 }
 
-async fn prepare() -> Result<(crate::tour::Tour, Option<PathBuf>), String> {
+/// The tour, and the font to start with. The page's loader has usually fetched the tour already
+/// (it draws the first view itself while the viewer downloads) and hands it over.
+async fn prepare() -> Result<(crate::tour::Tour, Fonts), String> {
     progress("tour", 0.02);
     let bytes = super::io::get("api/v1/tour").await?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| format!("the tour is not JSON: {e}"))?;
-    let font = v.get("font").and_then(Value::as_str).map(str::to_string);
+    let fonts = Fonts::from_tour_json(&v);
     let tour = super::net::tour_from_json(v, PathBuf::new())?;
-    // What every screen needs: the font, the map outline, thumbnails, plans and board images.
-    let mut small: Vec<String> = font.iter().cloned().collect();
-    small.push(tour.map.outline.clone());
-    for site in &tour.sites {
-        small.extend(site.floor_plan.as_ref().map(|p| p.image.clone()));
-    }
+    // What the first screen needs: the font (its subset when there is one) and the map's outline.
+    // Floor plans and the rest come when a screen shows them.
+    let mut small: Vec<String> = vec![tour.map.outline.clone()];
+    small.extend(fonts.first.iter().cloned());
     // All at once: on a real link one after another would cost a round trip each.
     let n = small.len().max(1);
     let done = std::rc::Rc::new(std::cell::Cell::new(0usize));
@@ -152,10 +156,96 @@ async fn prepare() -> Result<(crate::tour::Tour, Option<PathBuf>), String> {
         }));
     }
     let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&all)).await;
-    Ok((tour, font.map(PathBuf::from)))
+    Ok((tour, fonts))
 }
 
-fn run(tour: crate::tour::Tour, font: Option<PathBuf>, live: Option<LiveStart>, pairs: &[(String, String)]) {
+/// The fonts the server offers: the whole CJK font (`font`), and a subset with the characters of
+/// the tour and the interface (`font_first`, built by `make web`): a tenth of the bytes, so the
+/// first screen does not wait for the whole font, which follows once the panorama shows (for
+/// visitors' names and messages, which may use any character).
+#[derive(Debug, Clone, Default)]
+pub struct Fonts {
+    pub first: Option<String>,
+    pub full: Option<String>,
+}
+
+impl Fonts {
+    fn from_tour_json(v: &Value) -> Fonts {
+        let get = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        match (get("font_first"), get("font")) {
+            (Some(first), full) => Fonts { first: Some(first), full },
+            (None, full) => Fonts { first: full, full: None },
+        }
+    }
+}
+
+/// The whole font, fetched after the first panorama shows, then swapped in for the subset.
+#[derive(Resource, Default)]
+struct FullFont {
+    rel: String,
+    started: bool,
+    arrived: std::sync::Arc<std::sync::Mutex<Option<Vec<u8>>>>,
+    removed: Option<Vec<u8>>,
+    done: bool,
+}
+
+/// Bevy's text registers a font when its asset id first appears, so the subset (the default
+/// font's id) is removed for one frame and the whole font inserted under the same id the next:
+/// every text is laid out again with it.
+fn swap_in_full_font(
+    mut full: ResMut<FullFont>,
+    status: Res<PanoramaStatus>,
+    mut fonts: ResMut<Assets<bevy::text::Font>>,
+) {
+    if full.done || full.rel.is_empty() {
+        return;
+    }
+    if let Some(bytes) = full.removed.take() {
+        let _ = fonts.insert(AssetId::default(), bevy::text::Font::from_bytes(bytes));
+        full.done = true;
+        return;
+    }
+    if !full.started {
+        if matches!(*status, PanoramaStatus::Shown | PanoramaStatus::Failed(_)) {
+            full.started = true;
+            let (url, slot) = (format!("assets/{}", full.rel), full.arrived.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match super::io::get(&url).await {
+                    Ok(bytes) => *slot.lock().expect("font") = Some(bytes),
+                    Err(e) => warn!("the whole font did not arrive ({e}); names and messages may miss characters"),
+                }
+            });
+        }
+        return;
+    }
+    let arrived = full.arrived.lock().expect("font").take();
+    if let Some(bytes) = arrived {
+        fonts.remove(AssetId::default());
+        full.removed = Some(bytes);
+    }
+}
+
+/// Until the viewer shows its first panorama, the page's loader draws it (web/loader.js) and the
+/// visitor may already look around there: the viewer takes the loader's view every frame
+/// (`window.cloudhallFirstView`) until the loader hands over, so there is no jump.
+fn take_over_first_view(mut look: ResMut<Look>, mut done: Local<bool>) {
+    if *done {
+        return;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let v = js_sys::Reflect::get(&window, &JsValue::from_str("cloudhallFirstView")).unwrap_or(JsValue::UNDEFINED);
+    let num = |k: &str| js_sys::Reflect::get(&v, &JsValue::from_str(k)).ok().and_then(|x| x.as_f64());
+    match (num("yaw"), num("pitch"), num("hfov")) {
+        (Some(yaw), Some(pitch), Some(hfov)) => {
+            let limits = look.limits;
+            let view = crate::pano::ViewState { yaw: yaw as f32, pitch: pitch as f32, hfov: hfov as f32 };
+            look.set(view, limits);
+        }
+        _ => *done = true,
+    }
+}
+
+fn run(tour: crate::tour::Tour, fonts: Fonts, live: Option<LiveStart>, pairs: &[(String, String)]) {
     let mut options = options_from_query(pairs);
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let in_session = live.is_some();
@@ -197,15 +287,25 @@ fn run(tour: crate::tour::Tour, font: Option<PathBuf>, live: Option<LiveStart>, 
             })
             .set(AssetPlugin { file_path: "assets".into(), meta_check: AssetMetaCheck::Never, ..default() }),
     );
+    app.add_plugins(super::browser_images::BrowserImagesPlugin);
     app.insert_resource(super::net::Remote { base: origin.clone(), client_id: client_id() });
     if in_session {
         app.insert_resource(super::live::JoinHint(format!("{origin}/?join=")));
     }
-    if let Some(f) = font {
-        app.insert_resource(FontFile(f));
+    if let Some(f) = &fonts.first {
+        app.insert_resource(FontFile(PathBuf::from(f)));
     }
-    app.add_plugins(ViewerPlugin { tour, start, options, queue_file: PathBuf::new() })
-        .add_systems(Update, (report_ready, follow_address));
+    app.insert_resource(FullFont { rel: fonts.full.unwrap_or_default(), ..default() });
+    app.add_plugins(ViewerPlugin { tour, start, options, queue_file: PathBuf::new() }).add_systems(
+        Update,
+        (
+            report_ready,
+            report_state,
+            follow_address,
+            swap_in_full_font,
+            take_over_first_view.before(super::look::LookSystems).after(super::nav::NavSystems),
+        ),
+    );
     app.run();
 }
 
@@ -242,6 +342,27 @@ fn report_ready(status: Res<PanoramaStatus>, mut done: Local<bool>, mut previewe
         PanoramaStatus::Loading => return,
     }
     *done = true;
+}
+
+/// What the page (and its tests and benchmark) can read from the body's data attributes:
+/// `data-tiles` is `idle` once every tile the view wants is on screen, `data-narration` says
+/// whether the narration plays.
+fn report_state(
+    stream: Res<super::tiles::TileStream>,
+    status: Res<PanoramaStatus>,
+    playback: Res<super::narration::Playback>,
+    mut last: Local<(Option<bool>, Option<bool>)>,
+) {
+    let idle = matches!(*status, PanoramaStatus::Shown) && stream.idle();
+    let playing = playback.clock.playing;
+    if *last == (Some(idle), Some(playing)) {
+        return;
+    }
+    *last = (Some(idle), Some(playing));
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-tiles", if idle { "idle" } else { "loading" });
+        let _ = body.set_attribute("data-narration", if playing { "playing" } else { "paused" });
+    }
 }
 
 /// The address bar names the scene and view on screen, so a view can be shared.

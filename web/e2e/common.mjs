@@ -81,3 +81,17 @@ export function meanDifference(a, b, [x0, y0, x1, y1] = [0.3, 0.3, 0.7, 0.7]) {
   }
   return sum / n;
 }
+
+/** The first run of `run` pixels, in reading order, within `tol` of `rgb`: where a button of
+ * that colour starts (a run that long is no stray pixel of the panorama). */
+export function findColour(png, [r, g, b], tol = 6, run = 40) {
+  for (let y = 0; y < png.height; y++) {
+    let n = 0;
+    for (let x = 0; x < png.width; x++) {
+      const [pr, pg, pb] = png.pixel(x, y);
+      n = Math.abs(pr - r) <= tol && Math.abs(pg - g) <= tol && Math.abs(pb - b) <= tol ? n + 1 : 0;
+      if (n === run) return [x - run + 1, y];
+    }
+  }
+  return null;
+}

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, root, serve } from "./common.mjs";
+import { findColour, launchBrowser, root, serve } from "./common.mjs";
 import { decodePng } from "./png.mjs";
 
 const VIEW = { width: 960, height: 540 };
@@ -132,20 +132,6 @@ test("clicking a Go hotspot moves to its scene and the address says so", async (
   assert.deepEqual(page.problems, []);
   await page.close();
 });
-
-/** The first run of `run` pixels, in reading order, within `tol` of `rgb`: where a button of
- * that colour starts (a run that long is no stray pixel of the panorama). */
-function findColour(png, [r, g, b], tol = 6, run = 40) {
-  for (let y = 0; y < png.height; y++) {
-    let n = 0;
-    for (let x = 0; x < png.width; x++) {
-      const [pr, pg, pb] = png.pixel(x, y);
-      n = Math.abs(pr - r) <= tol && Math.abs(pg - g) <= tol && Math.abs(pb - b) <= tol ? n + 1 : 0;
-      if (n === run) return [x - run + 1, y];
-    }
-  }
-  return null;
-}
 
 test("a flower laid on the page raises the server's count", async () => {
   let pick;
