@@ -354,8 +354,30 @@ pub fn search_matches(query: &str, zh: &str, en: &str) -> bool {
     full.contains(&q) || initials.starts_with(&q)
 }
 
-/// The toneless pinyin of a Chinese text, joined, and its initials.
+/// Pinyin known ahead for the texts of the tour: the browser's viewer carries no pinyin table
+/// (it would add a tenth of a megabyte to the download), so the server sends the pinyin of the
+/// site names with the tour (`"pinyin"`, [`pinyin_table`]) and the viewer remembers it here.
+static KNOWN_PINYIN: std::sync::Mutex<Option<std::collections::HashMap<String, (String, String)>>> =
+    std::sync::Mutex::new(None);
+
+/// Remember the pinyin of texts (as [`pinyin_table`] makes it).
+pub fn remember_pinyin(table: std::collections::HashMap<String, (String, String)>) {
+    if let Ok(mut known) = KNOWN_PINYIN.lock() {
+        known.get_or_insert_with(Default::default).extend(table);
+    }
+}
+
+/// The toneless pinyin of a Chinese text, joined, and its initials: remembered, or computed
+/// where the pinyin table is built in (natively; in the browser an unknown text has none).
 pub fn pinyin_of(zh: &str) -> (String, String) {
+    if let Some(p) = KNOWN_PINYIN.lock().ok().and_then(|k| k.as_ref()?.get(zh).cloned()) {
+        return p;
+    }
+    computed_pinyin(zh)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn computed_pinyin(zh: &str) -> (String, String) {
     use pinyin::ToPinyin;
     let mut full = String::new();
     let mut initials = String::new();
@@ -367,6 +389,19 @@ pub fn pinyin_of(zh: &str) -> (String, String) {
         }
     }
     (full, initials)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn computed_pinyin(_zh: &str) -> (String, String) {
+    (String::new(), String::new())
+}
+
+/// The pinyin of every text a visitor can search for (the sites' Chinese names), for
+/// [`remember_pinyin`] at the other end.
+pub fn pinyin_table<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+) -> std::collections::BTreeMap<String, (String, String)> {
+    texts.into_iter().map(|t| (t.to_string(), computed_pinyin(t))).collect()
 }
 
 /// The compass bearing (degrees clockwise from the plan's up) the visitor faces: the scene's
@@ -523,6 +558,16 @@ mod tests {
         assert!(search_matches("gaoqiao", "高桥烈士陵园", "Gao Qiao Martyr's Cemetery"));
         assert!(search_matches("wlbt", "乌兰布统古战场", "Ulan Butong Ancient Battlefield"), "initials");
         assert!(!search_matches("museum", "赤峰烈士陵园", "Chifeng Martyrs' Cemetery"));
+    }
+
+    #[test]
+    fn pinyin_sent_with_the_tour_is_what_search_uses() {
+        let table = pinyin_table(["赤峰烈士陵园"]);
+        assert_eq!(table["赤峰烈士陵园"], ("chifenglieshilingyuan".to_string(), "cflsly".to_string()));
+        // A viewer without a pinyin table (the browser's) searches with the remembered pinyin.
+        remember_pinyin([("测试用名".to_string(), ("zzzz".to_string(), "zz".to_string()))].into_iter().collect());
+        assert!(search_matches("zzzz", "测试用名", ""));
+        assert!(!search_matches("ceshi", "测试用名", ""), "the remembered pinyin is what counts");
         assert!(!search_matches("  ", "赤峰", "Chifeng"));
     }
 

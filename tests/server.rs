@@ -102,6 +102,10 @@ async fn tour_json_with_etag_and_health(api: Api) {
     let full = b.to_vec();
     let v: Value = serde_json::from_slice(&b).expect("json");
     assert_eq!(v["sites"][0]["id"], "alpha");
+    // The pinyin of each site's name, for browsers' map search (they carry no pinyin table).
+    let zh = v["sites"][0]["name"]["zh"].as_str().expect("name");
+    assert_eq!(v["pinyin"][zh][0].as_str(), Some(cloudhall::map::pinyin_of(zh).0.as_str()));
+    assert!(!v["pinyin"][zh][0].as_str().unwrap_or("").is_empty());
     let etag = h.get(header::ETAG).expect("etag").to_str().expect("ascii").to_string();
     let (s, _, b) = api.get_with("/api/v1/tour", header::IF_NONE_MATCH, &etag).await;
     assert_eq!(s, StatusCode::NOT_MODIFIED);

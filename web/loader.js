@@ -195,8 +195,7 @@ function askToJoin(params) {
 // The first view: shown from the scene's level-1 tiles (or its preview, if that comes first),
 // draggable until the viewer takes over.
 const first = { active: false, sharp: false, view: null, limits: null };
-async function drawFirstView(params, tourBytes) {
-  const tour = JSON.parse(new TextDecoder().decode(await tourBytes));
+async function drawFirstView(params, tour) {
   const start = startScene(tour, params);
   const images = start && firstImages(start.scene.panorama);
   if (!images) return;
@@ -286,14 +285,18 @@ async function main() {
     document.body.dataset.webgl2 = "missing";
     return;
   }
-  const tour = prefetch("api/v1/tour");
+  const tour = prefetch("api/v1/tour").then((b) => JSON.parse(new TextDecoder().decode(b)));
   // A live session starts where the class is, which only the viewer asks the server: no first view.
   const live = params.has("join") || params.has("guide");
   const shown = live
     ? Promise.resolve()
-    : drawFirstView(params, tour).catch((e) => console.warn("the first view could not be drawn:", e));
+    : tour.then((t) => drawFirstView(params, t)).catch((e) => console.warn("the first view could not be drawn:", e));
   // The viewer's bytes wait for the first view's, so that they do not share the link.
   await Promise.race([shown, new Promise((r) => setTimeout(r, 4000))]);
+  // What the viewer fetches before it starts (src/viewer/web.rs prepare), alongside it.
+  tour.then((t) => {
+    for (const rel of [t.font_first || t.font, t.map && t.map.outline]) if (rel) prefetch("assets/" + rel);
+  }).catch(() => {});
   await startViewer();
 }
 

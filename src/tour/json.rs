@@ -29,6 +29,9 @@ pub fn tour_json(tour: &Tour) -> Value {
                 "narration_seconds": tour.narration_seconds(),
             }),
         );
+        // The pinyin of the site names, for the map's search in viewers that have no pinyin
+        // table (the browser's): crate::map::remember_pinyin.
+        obj.insert("pinyin".into(), json!(crate::map::pinyin_table(tour.sites.iter().map(|s| s.name.zh.as_str()))));
     }
     v
 }

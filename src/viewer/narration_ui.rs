@@ -174,7 +174,7 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
                 BackgroundColor(Color::srgba(0.2, 0.2, 0.24, 0.9)),
             ))
             .with_children(|b| {
-                b.spawn(label("⋯", 18.0, Color::WHITE));
+                b.spawn(label("…", 18.0, Color::WHITE));
             });
             bar.spawn((small_button(cmd(NarrationCommand::CycleSpeed)), NarrationExtra)).with_children(|b| {
                 b.spawn((label("1.0x", 15.0, Color::WHITE), SpeedLabel));

@@ -63,6 +63,12 @@ pub fn tour_from_json(mut v: Value, assets: PathBuf) -> Result<Tour, String> {
     if let Some(o) = v.as_object_mut() {
         o.remove("totals");
         o.remove("font");
+        o.remove("font_first");
+        if let Some(p) = o.remove("pinyin")
+            && let Ok(table) = serde_json::from_value(p)
+        {
+            crate::map::remember_pinyin(table);
+        }
     }
     for site in v.get_mut("sites").and_then(Value::as_array_mut).into_iter().flatten() {
         for scene in site.get_mut("scenes").and_then(Value::as_array_mut).into_iter().flatten() {

@@ -3,8 +3,8 @@
 //! A phone held upright is 390x844: the desktop's interface (title, four top buttons, a
 //! three-row narration panel, the scene strip) would cover more than half of it. Narrower than
 //! [`COMPACT_WIDTH`] (or lower than [`COMPACT_HEIGHT`], a phone on its side) the interface folds:
-//! - the top buttons become one menu button;
-//! - the narration is one slim row (play, time, progress, subtitles) with the rest behind "⋯";
+//! - the top buttons become one menu button (≡);
+//! - the narration is one slim row (play, time, progress, subtitles) with the rest behind "…";
 //! - the subtitles sit just above it, smaller (on any screen they stand above the narration
 //!   controls, however many rows those wrap into);
 //! - the scene strip, with smaller thumbnails, slides away while the visitor looks around and
@@ -101,7 +101,8 @@ fn spawn_menu_button(mut commands: Commands) {
             GlobalZIndex(11),
         ))
         .with_children(|b| {
-            b.spawn(label("☰", 22.0, Color::WHITE));
+            // ≡ and … are in the bundled font (☰ and ⋯ are not).
+            b.spawn(label("≡", 24.0, Color::WHITE));
         });
 }
 
@@ -145,7 +146,7 @@ fn fit_to_screen(
     mut mini: Option<ResMut<MiniMap>>,
     mut nodes: ParamSet<(
         Query<&mut Node, With<HotspotPanel>>,
-        Query<&mut Node, With<Button>>,
+        Query<&mut Node, (With<Button>, Without<ProgressTrack>)>,
         Query<&mut Node, With<MiniRoot>>,
         Query<&mut Node, With<TopButtons>>,
         Query<&mut Node, With<MenuButton>>,

@@ -447,7 +447,6 @@ pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Setti
             ..default()
         },
         BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.0)),
-        bevy::ui::FocusPolicy::Pass,
         FocusPolicy::Pass,
         GlobalZIndex(1),
     ));

@@ -2,7 +2,7 @@
 // - the page draws the first view itself (web/first.js) from the preview or level 1 of the tiles,
 //   and the viewer then sharpens it to full detail;
 // - after a first visit the hall opens offline (sw.js) and a flower laid offline reaches the
-//   server once when the network is back;
+//   server once when the network is back; Chromium finds it installable (manifest, icons);
 // - on a phone (390x844, touch) a tap on a Go hotspot walks on, and while the narration plays the
 //   interface covers at most 30 % of the screen (the viewer measures its own layout:
 //   data-ui-cover, src/viewer/phone.rs).
@@ -142,6 +142,20 @@ test("after a first visit the hall opens offline, and a flower laid offline reac
   await page.waitForTimeout(5000);
   assert.equal(await counts(), before + 1, "the flower arrived once");
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the hall is installable: Chromium finds its manifest, icons and offline worker in order", async () => {
+  const context = await browser.newContext({ viewport: { width: 960, height: 540 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => document.body.dataset.offline === "ready", null, { timeout: READY });
+  const cdp = await context.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  assert.deepEqual(installabilityErrors, [], "no reason it could not be installed");
+  const manifest = await (await fetch(`${base}/manifest.webmanifest`)).json();
+  assert.equal(manifest.display, "fullscreen");
+  for (const icon of manifest.icons) assert.equal((await fetch(`${base}/${icon.src}`)).status, 200, icon.src);
   await context.close();
 });
 
