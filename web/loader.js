@@ -195,11 +195,10 @@ function askToJoin(params) {
 // The first view: shown from the scene's level-1 tiles (or its preview, if that comes first),
 // draggable until the viewer takes over.
 const first = { active: false, sharp: false, view: null, limits: null };
-async function drawFirstView(params, tour) {
+async function drawFirstView(params, tour, view) {
   const start = startScene(tour, params);
   const images = start && firstImages(start.scene.panorama);
   if (!images) return;
-  const view = new FirstView(firstCanvas);
   Object.assign(first, { view: start.view, limits: start.limits });
   let frame = 0;
   const redraw = () => {
@@ -288,9 +287,17 @@ async function main() {
   const tour = prefetch("api/v1/tour").then((b) => JSON.parse(new TextDecoder().decode(b)));
   // A live session starts where the class is, which only the viewer asks the server: no first view.
   const live = params.has("join") || params.has("guide");
-  const shown = live
-    ? Promise.resolve()
-    : tour.then((t) => drawFirstView(params, t)).catch((e) => console.warn("the first view could not be drawn:", e));
+  let shown = Promise.resolve();
+  if (!live) {
+    try {
+      // The WebGL context and its shader are made while the tour and the tiles are on their way.
+      const view = new FirstView(firstCanvas);
+      shown = tour.then((t) => drawFirstView(params, t, view));
+    } catch (e) {
+      shown = Promise.reject(e);
+    }
+    shown = shown.catch((e) => console.warn("the first view could not be drawn:", e));
+  }
   // The viewer's bytes wait for the first view's, so that they do not share the link.
   await Promise.race([shown, new Promise((r) => setTimeout(r, 4000))]);
   // What the viewer fetches before it starts (src/viewer/web.rs prepare), alongside it.

@@ -130,6 +130,9 @@ fn viewport_px(size: &ViewportSize, window: Option<&Window>) -> (f32, f32) {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The most tiles put on screen in one frame.
+const UPLOADS_PER_FRAME: usize = 4;
+
 fn stream_tiles(
     mut commands: Commands,
     tour: Res<TourData>,
@@ -178,11 +181,17 @@ fn stream_tiles(
     // Requests for tiles that left the view are dropped (dropping a task cancels it).
     stream.tiles.retain(|t, e| !matches!(e.state, TileState::Loading(_)) || wanted_set.contains(t));
 
-    // Finished decodes go on screen.
+    // Finished decodes go on screen, a few a frame: a whole level arriving at once would make one
+    // long frame (on a phone's WebGL, a texture upload each), and touch and narration would stall.
+    let mut uploads = 0;
     for (t, e) in stream.tiles.iter_mut() {
+        if uploads >= UPLOADS_PER_FRAME {
+            break;
+        }
         if let TileState::Loading(task) = &mut e.state
             && let Some(result) = check_ready(task)
         {
+            uploads += 1;
             e.state = match result {
                 Ok(img) => {
                     let bytes = img.rgba.len() as u64;

@@ -54,7 +54,7 @@ function sceneWith(pred) {
   throw new Error("no such hotspot in the tour");
 }
 
-test("the page draws the first view from level 1 before the viewer, which then sharpens it", async () => {
+test("the page draws the first view from level 1 before the viewer, which then sharpens it", async (t) => {
   // The 16K scene's caption wall, zoomed in: level 1 is a blur of it, the deepest level legible.
   const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
   const wasm = [];
@@ -69,6 +69,7 @@ test("the page draws the first view from level 1 before the viewer, which then s
   await page.waitForTimeout(1000);
   const sharp = decodePng(await page.screenshot());
   const [a, b] = [detail(blurred), detail(sharp)];
+  t.diagnostic(`fine detail: ${a.toFixed(2)} in the first view (level 1), ${b.toFixed(2)} at full detail`);
   assert.ok(b > a * 1.5, `the view sharpens: fine detail ${a.toFixed(2)} at level 1, ${b.toFixed(2)} at full detail`);
   const steps = Object.fromEntries(early.steps);
   assert.ok(steps["first view: level 1"] < (steps["wasm downloaded"] ?? Infinity), "the first view came before the viewer");
@@ -163,7 +164,7 @@ test("the hall is installable: Chromium finds its manifest, icons and offline wo
   await context.close();
 });
 
-test("on a phone a tap on a Go hotspot walks on, and the interface leaves the panorama most of the screen", async () => {
+test("on a phone a tap on a Go hotspot walks on, and the interface leaves the panorama most of the screen", async (t) => {
   const { site, scene, h } = sceneWith((h) => h.kind.Go && !h.kind.Go.site);
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();
@@ -174,6 +175,7 @@ test("on a phone a tap on a Go hotspot walks on, and the interface leaves the pa
   await page.waitForTimeout(1500);
   const cover = Number(await page.evaluate(() => document.body.dataset.uiCover));
   await page.screenshot({ path: join(tmpdir(), "cloudhall-phone-portrait.png") });
+  t.diagnostic(`the interface covers ${(cover * 100).toFixed(1)} % of 390x844 while the narration plays`);
   assert.ok(cover > 0.05 && cover <= 0.30, `the interface covers ${(cover * 100).toFixed(1)} % of 390x844`);
   // A tap (touch events, as a phone sends them) on the Go hotspot in the middle.
   const cdp = await context.newCDPSession(page);
@@ -186,7 +188,7 @@ test("on a phone a tap on a Go hotspot walks on, and the interface leaves the pa
   await context.close();
 });
 
-test("on a phone on its side the interface folds too", async () => {
+test("on a phone on its side the interface folds too", async (t) => {
   const { site, scene } = sceneWith((h) => h.kind.Go);
   const context = await browser.newContext({ ...PHONE, viewport: { width: 844, height: 390 } });
   const page = await context.newPage();
@@ -196,6 +198,7 @@ test("on a phone on its side the interface folds too", async () => {
   await page.waitForTimeout(1500);
   const cover = Number(await page.evaluate(() => document.body.dataset.uiCover));
   await page.screenshot({ path: join(tmpdir(), "cloudhall-phone-landscape.png") });
+  t.diagnostic(`the interface covers ${(cover * 100).toFixed(1)} % of 844x390 while the narration plays`);
   assert.ok(cover > 0.05 && cover <= 0.35, `the interface covers ${(cover * 100).toFixed(1)} % of 844x390`);
   await context.close();
 });
