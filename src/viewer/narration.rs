@@ -360,6 +360,15 @@ fn tick(time: Res<Time>, mut playback: ResMut<Playback>, mut panel: ResMut<Panel
     }
 }
 
+/// How much of a track [`verify_audio`] decodes. Natively the whole file, on a background thread.
+/// In the browser "background" is the page's only thread, where decoding a minute of audio held
+/// it for a quarter of a second on a phone at every scene change: there the headers are checked,
+/// and the rest shows as it plays.
+#[cfg(not(target_arch = "wasm32"))]
+const AUDIO_CHECK: AssetCheck = AssetCheck::Full;
+#[cfg(target_arch = "wasm32")]
+const AUDIO_CHECK: AssetCheck = AssetCheck::Headers;
+
 /// Decode the track's audio in the background before playing it: a file that does not decode
 /// is reported in the UI and the log, and the subtitles go on without sound.
 fn verify_audio(tour: Res<TourData>, remote: Option<Res<super::net::Remote>>, mut playback: ResMut<Playback>) {
@@ -376,7 +385,7 @@ fn verify_audio(tour: Res<TourData>, remote: Option<Res<super::net::Remote>>, mu
             }
             let bytes = super::io::read(&path)
                 .map_err(|e| format!("narration audio {} cannot be played: cannot open: {e}", path.display()))?;
-            crate::tour::assets::probe_ogg_reader(std::io::Cursor::new(bytes), AssetCheck::Full)
+            crate::tour::assets::probe_ogg_reader(std::io::Cursor::new(bytes), AUDIO_CHECK)
                 .map_err(|e| format!("narration audio {} cannot be played: {e}", path.display()))
         }));
     }
