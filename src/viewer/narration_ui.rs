@@ -82,20 +82,20 @@ pub struct NarrationMore;
 const BAR_BG: Color = Color::srgba(0.08, 0.08, 0.10, 0.86);
 const GOLD: Color = Color::srgb(0.96, 0.84, 0.48);
 
-fn small_button(action: NarrationAction) -> impl Bundle {
-    (
-        Button,
-        action,
-        Node {
-            padding: UiRect::axes(Val::Px(10.0), Val::Px(6.0)),
-            margin: UiRect::horizontal(Val::Px(3.0)),
-            border_radius: BorderRadius::all(Val::Px(5.0)),
-            justify_content: JustifyContent::Center,
-            align_items: AlignItems::Center,
-            ..default()
-        },
-        BackgroundColor(Color::srgba(0.2, 0.2, 0.24, 0.9)),
-    )
+fn small_button(action: impl Bundle) -> impl Bundle {
+    (Button, action, small_node(), BackgroundColor(Color::srgba(0.2, 0.2, 0.24, 0.9)))
+}
+
+/// The layout of a narration button.
+fn small_node() -> Node {
+    Node {
+        padding: UiRect::axes(Val::Px(10.0), Val::Px(6.0)),
+        margin: UiRect::horizontal(Val::Px(3.0)),
+        border_radius: BorderRadius::all(Val::Px(5.0)),
+        justify_content: JustifyContent::Center,
+        align_items: AlignItems::Center,
+        ..default()
+    }
 }
 
 fn build_bar(mut commands: Commands, settings: Res<Settings>) {
@@ -159,23 +159,12 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
             bar.spawn(small_button(cmd(NarrationCommand::CycleSubtitles))).with_children(|b| {
                 b.spawn((label("", 15.0, Color::WHITE), SubtitleModeLabel));
             });
-            bar.spawn((
-                Button,
-                NarrationMore,
-                Node {
-                    display: Display::None,
-                    padding: UiRect::axes(Val::Px(12.0), Val::Px(6.0)),
-                    margin: UiRect::horizontal(Val::Px(3.0)),
-                    border_radius: BorderRadius::all(Val::Px(5.0)),
-                    justify_content: JustifyContent::Center,
-                    align_items: AlignItems::Center,
-                    ..default()
-                },
-                BackgroundColor(Color::srgba(0.2, 0.2, 0.24, 0.9)),
-            ))
-            .with_children(|b| {
-                b.spawn(label("…", 18.0, Color::WHITE));
-            });
+            // Shown on a phone only (super::phone sets its display).
+            bar.spawn(small_button(NarrationMore))
+                .insert(Node { display: Display::None, ..small_node() })
+                .with_children(|b| {
+                    b.spawn(label("…", 18.0, Color::WHITE));
+                });
             bar.spawn((small_button(cmd(NarrationCommand::CycleSpeed)), NarrationExtra)).with_children(|b| {
                 b.spawn((label("1.0x", 15.0, Color::WHITE), SpeedLabel));
             });

@@ -195,7 +195,7 @@ pub fn first_files(source: &Panorama) -> Vec<String> {
 }
 
 /// Read and decode one image file as RGBA8.
-fn decode_file(file: &Path, what: &str) -> Result<RgbaImage, String> {
+pub(super) fn decode_file(file: &Path, what: &str) -> Result<RgbaImage, String> {
     if let Some((width, height, rgba)) = super::io::take_decoded(file) {
         return Ok(RgbaImage { width, height, rgba });
     }

@@ -281,19 +281,7 @@ fn spawn_load(
             super::net::fetch_asset_async(base, &assets, &rel).await?;
         }
         let file = assets.join(&rel);
-        let (width, height, rgba) = match super::io::take_decoded(&file) {
-            Some(pixels) => pixels,
-            None => {
-                let bytes =
-                    super::io::read(&file).map_err(|e| format!("cannot show tile {}: {}", file.display(), e.trim()))?;
-                super::io::forget(&file);
-                let img = image::load_from_memory(&bytes)
-                    .map_err(|e| format!("cannot show tile {}: {}", file.display(), e.to_string().trim()))?
-                    .to_rgba8();
-                let (w, h) = img.dimensions();
-                (w, h, img.into_raw())
-            }
-        };
+        let RgbaImage { width, height, rgba } = super::panorama::decode_file(&file, "tile")?;
         if (width, height) != want {
             return Err(format!(
                 "cannot show tile {}: it is {width}x{height}, not {}x{}",
