@@ -2,6 +2,7 @@
 //!
 //! - [`tour`]: the tour as data (model, RON loading with source positions, validation).
 //! - [`pano`]: panorama geometry and images (angles, projection, cube faces, view limits).
+//! - [`vr`]: the gyroscope look, the cardboard lens and gaze selection.
 //! - `viewer` (feature `viewer`): the Bevy viewer, one plugin per capability.
 
 pub mod api;
@@ -12,6 +13,7 @@ pub mod pano;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod tiles;
 pub mod tour;
+pub mod vr;
 
 #[cfg(feature = "viewer")]
 pub mod viewer;

@@ -100,6 +100,23 @@ struct ViewArgs {
     /// Render one frame without a window into this PNG and exit.
     #[arg(long, value_name = "OUT.png")]
     screenshot: Option<PathBuf>,
+    /// Open in the VR glasses mode (side-by-side stereo for a cardboard viewer; `V` toggles it).
+    #[arg(long)]
+    vr: bool,
+    /// The VR lens's radial distortion coefficients.
+    #[arg(long, value_name = "K1", default_value_t = cloudhall::vr::lens::Lens::default().k1, allow_hyphen_values = true)]
+    vr_k1: f32,
+    #[arg(long, value_name = "K2", default_value_t = cloudhall::vr::lens::Lens::default().k2, allow_hyphen_values = true)]
+    vr_k2: f32,
+    /// The distance between the pupils (and lenses), millimetres.
+    #[arg(long, value_name = "MM", default_value_t = cloudhall::vr::lens::Lens::default().ipd_mm)]
+    vr_ipd: f32,
+    /// The width of the screen in landscape, millimetres.
+    #[arg(long, value_name = "MM", default_value_t = cloudhall::vr::lens::Lens::default().screen_width_mm)]
+    vr_screen_width: f32,
+    /// Draw the two eyes without the lens's distortion (a plain side-by-side stereo display).
+    #[arg(long)]
+    vr_no_distortion: bool,
     /// Screenshot width in pixels.
     #[arg(long, default_value_t = 1280)]
     width: u32,
@@ -300,6 +317,16 @@ fn view(args: ViewArgs) -> ExitCode {
                 && !in_session),
         server: args.server.clone(),
         live: None,
+        vr: args.vr,
+        lens: cloudhall::vr::lens::Lens {
+            k1: args.vr_k1,
+            k2: args.vr_k2,
+            ipd_mm: args.vr_ipd,
+            screen_width_mm: args.vr_screen_width,
+            ..Default::default()
+        },
+        distortion: !args.vr_no_distortion,
+        queue_file: None,
     };
     if let Some((join, at)) = live {
         // A student starts where the class is.

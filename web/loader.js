@@ -136,9 +136,10 @@ function handOver() {
     status.hidden = true;
     loading.classList.add("gone");
     document.getElementById("cloudhall").focus();
-    if (audioContexts.some((c) => c.state !== "running")) sound.style.display = "block";
   });
   keepOffline();
+  // The phone's orientation and the VR glasses mode's page side, once the viewer runs.
+  import("./device.js").catch((e) => console.warn("no gyroscope or VR glasses mode:", e));
 }
 
 // The offline copy (sw.js), registered once the viewer runs: by then the viewer's own download is
@@ -153,27 +154,17 @@ function keepOffline() {
   }).catch((e) => console.warn("the hall will not open offline:", e));
 }
 
-// Keep every AudioContext the viewer makes, to resume them on a tap. The viewer makes its audio
-// output when the narration first plays, which may be after the page is shown: a context that
-// cannot start by itself (no tap yet) brings up the "tap for sound" button.
-const audioContexts = [];
-for (const name of ["AudioContext", "webkitAudioContext"]) {
-  const Original = window[name];
-  if (!Original) continue;
-  window[name] = class extends Original {
-    constructor(...args) {
-      super(...args);
-      audioContexts.push(this);
-      setTimeout(() => { if (this.state === "suspended" && (document.body.dataset.ready || document.body.dataset.preview)) sound.style.display = "block"; }, 0);
-    }
-  };
-}
-function resumeAudio() {
-  for (const c of audioContexts) if (c.state === "suspended") c.resume();
+// The narration's <audio> may not start before the visitor's first tap (the browser's autoplay
+// rule): the viewer calls this when the browser refuses to play, and the "tap for sound" button
+// shows until a tap, after which the viewer's next try plays.
+window.cloudhallSoundBlocked = () => {
+  if (document.body.dataset.ready || document.body.dataset.preview) sound.style.display = "block";
+};
+function soundAllowed() {
   sound.style.display = "none";
 }
-for (const e of ["pointerdown", "keydown", "touchend"]) window.addEventListener(e, resumeAudio, { capture: true });
-sound.addEventListener("click", resumeAudio);
+for (const e of ["pointerdown", "keydown", "touchend"]) window.addEventListener(e, soundAllowed, { capture: true });
+sound.addEventListener("click", soundAllowed);
 
 // `?join` without a valid code and a name: ask for them first (a class is joined from the
 // address the teacher shows, /?join=CODE, and each student types a name).

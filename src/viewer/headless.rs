@@ -58,7 +58,7 @@ pub fn headless_app(options: ViewerOptions, width: u32, height: u32) -> Result<(
     target.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
     let handle = app.world_mut().resource_mut::<Assets<Image>>().add(target);
     app.insert_resource(CameraTarget(Some(handle.clone())));
-    let queue_file = super::memorial::queue_file(remote.as_ref());
+    let queue_file = options.queue_file.clone().unwrap_or_else(|| super::memorial::queue_file(remote.as_ref()));
     if let Some(r) = remote {
         app.insert_resource(r);
     }

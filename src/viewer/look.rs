@@ -28,13 +28,19 @@ impl Plugin for LookPlugin {
                 )
                     .chain()
                     .in_set(LookSystems),
-            );
+            )
+            .configure_sets(Update, LookSteer.in_set(LookSystems).after(ease_to_target).before(apply_to_camera));
     }
 }
 
 /// The look systems, for ordering against them.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LookSystems;
+
+/// Where a device steers the view (the phone's gyroscope): after the visitor's own input, before
+/// the camera turns.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LookSteer;
 
 /// The visitor's view and its motion.
 #[derive(Resource, Debug, Clone)]
@@ -45,6 +51,8 @@ pub struct Look {
     pub velocity: (f32, f32),
     /// A view being turned to smoothly (a guided tour, a Go with a target view), if any.
     pub target: Option<ViewState>,
+    /// Degrees the picture turns about the view's axis: only a phone held askew rolls it.
+    pub roll: f32,
     /// The hfov and finger distance when a pinch began.
     pinch: Option<(f32, f32)>,
 }
@@ -56,6 +64,7 @@ impl Default for Look {
             limits: Limits::default(),
             velocity: (0.0, 0.0),
             target: None,
+            roll: 0.0,
             pinch: None,
         }
     }
@@ -330,8 +339,8 @@ fn apply_to_camera(
     mut cams: Query<(&mut Transform, &mut Projection), With<PanoramaCamera>>,
 ) {
     for (mut transform, mut projection) in &mut cams {
-        let (y, x, z) = pano::camera_euler(look.view.yaw, look.view.pitch);
-        transform.rotation = Quat::from_euler(EulerRot::YXZ, y, x, z);
+        let (y, x, _) = pano::camera_euler(look.view.yaw, look.view.pitch);
+        transform.rotation = Quat::from_euler(EulerRot::YXZ, y, x, look.roll.to_radians());
         if let Projection::Perspective(p) = &mut *projection {
             p.fov = pano::vfov(look.view.hfov, vp.0.aspect()).to_radians();
             p.aspect_ratio = vp.0.aspect();

@@ -182,6 +182,8 @@ impl Memorial {
 pub struct MemorialPlugin {
     /// Where the queue is kept.
     pub queue_file: PathBuf,
+    /// Take over what this device kept without a server (not for a queue file of one's own).
+    pub adopt_local: bool,
 }
 
 impl Plugin for MemorialPlugin {
@@ -190,7 +192,7 @@ impl Plugin for MemorialPlugin {
         // What was kept on this device without a server goes out with this one (the browser has
         // one queue, in local storage).
         let local = queue_file(None);
-        if cfg!(not(target_arch = "wasm32")) && local != self.queue_file {
+        if cfg!(not(target_arch = "wasm32")) && self.adopt_local && local != self.queue_file {
             let mut waiting = Queue::load(local);
             if !waiting.items.is_empty() {
                 let moved: Vec<Pending> = std::mem::take(&mut waiting.items);
@@ -492,6 +494,18 @@ fn buttons(
             }
         }
     }
+}
+
+/// Lay an offering from outside the memorial's panel (the VR glasses mode's gaze): queued and
+/// saved first, as the panel's buttons do, then sent with the rest of the queue.
+pub fn offer(memorial: &mut Memorial, target: Target, kind: OfferingKind, online: bool) -> Result<(), String> {
+    memorial.queue.push(Pending { key: new_key(), action: Action::Offering { target, kind } })?;
+    memorial.flash = 1.2;
+    memorial.retry_in = 0.0;
+    if !online {
+        memorial.offline = true;
+    }
+    Ok(())
 }
 
 fn typing(

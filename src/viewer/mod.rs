@@ -1,10 +1,11 @@
 //! The Bevy viewer: one plugin per capability.
 //!
 //! - [`look`]: camera input (drag, pinch, wheel, keys, inertia, autorotation)
+//! - [`gyro`]: looking around by turning the phone
 //! - [`nav`]: the current scene and moving between scenes
 //! - [`panorama`]: loading, converting, caching and showing panoramas
 //! - [`hotspots`]: markers, tooltips, activation
-//! - [`narration`], [`narration_ui`]: voice narration, subtitles, the guided tour
+//! - [`narration`], [`narration_ui`], [`audio_out`]: voice narration, subtitles, the guided tour
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
 //! - [`phone`]: the folded interface for phones and small windows
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
@@ -12,11 +13,14 @@
 //! - [`net`]: the tour and assets from a server, visits
 //! - [`live`]: live guided sessions, teacher and students
 //! - [`curator`]: reloading changed scene files, F2 placement mode
+//! - [`vr`]: the VR glasses mode (side-by-side stereo, lens distortion, gaze)
 //! - [`headless`]: `cloudhall view --screenshot`
 
+pub mod audio_out;
 #[cfg(target_arch = "wasm32")]
 pub mod browser_images;
 pub mod curator;
+pub mod gyro;
 pub mod headless;
 pub mod hotspots;
 pub mod io;
@@ -33,6 +37,7 @@ pub mod panorama;
 pub mod phone;
 pub mod tiles;
 pub mod ui;
+pub mod vr;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
@@ -80,6 +85,15 @@ pub struct ViewerOptions {
     pub server: Option<String>,
     /// Lead or join a live guided session on `server`.
     pub live: Option<crate::live::LiveJoin>,
+    /// Open in the VR glasses mode.
+    pub vr: bool,
+    /// The cardboard viewer's optics for the VR glasses mode.
+    pub lens: crate::vr::lens::Lens,
+    /// Draw the VR glasses mode with the lens's distortion.
+    pub distortion: bool,
+    /// Where the memorial keeps what waits for the server (default: the cache folder of the
+    /// tour's origin, [`memorial::queue_file`]).
+    pub queue_file: Option<PathBuf>,
 }
 
 impl ViewerOptions {
@@ -96,6 +110,10 @@ impl ViewerOptions {
             map: false,
             server: None,
             live: None,
+            vr: false,
+            lens: crate::vr::lens::Lens::default(),
+            distortion: true,
+            queue_file: None,
         }
     }
 }
@@ -156,7 +174,14 @@ impl Plugin for ViewerPlugin {
                     watch: self.options.watch && self.options.server.is_none(),
                 },
                 net::NetPlugin,
-                memorial::MemorialPlugin { queue_file: self.queue_file.clone() },
+                memorial::MemorialPlugin {
+                    queue_file: self.queue_file.clone(),
+                    adopt_local: self.options.queue_file.is_none(),
+                },
+            ))
+            .add_plugins((
+                gyro::GyroPlugin,
+                vr::VrPlugin { start: self.options.vr, lens: self.options.lens, distortion: self.options.distortion },
             ))
             .add_systems(Startup, (install_font, spawn_camera));
         app.world_mut().resource_mut::<look::Autorotate>().enabled = self.options.autorotate;
@@ -254,7 +279,7 @@ pub fn run(options: ViewerOptions) -> Result<(), String> {
             })
             .set(AssetPlugin { file_path: asset_root(&tour), ..default() }),
     );
-    let queue_file = memorial::queue_file(remote.as_ref());
+    let queue_file = options.queue_file.clone().unwrap_or_else(|| memorial::queue_file(remote.as_ref()));
     if let Some(r) = remote {
         app.insert_resource(r);
     }

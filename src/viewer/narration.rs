@@ -1,9 +1,8 @@
 //! Voice narration with subtitles, Info clips, and the one-click guided tour (一键导览).
 //!
-//! The narration [`Clock`] runs in real time whether or not there is an audio device; rodio
-//! (through bevy_audio) plays the sound when it can and is kept in step with the clock.
+//! The narration [`Clock`] runs in real time whether or not there is an audio device; the sound
+//! ([`super::audio_out`]) plays when it can and is kept in step with the clock.
 
-use bevy::audio::{AudioPlayer, AudioSink, AudioSinkPlayback, AudioSource, PlaybackMode, PlaybackSettings, Volume};
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 
@@ -33,8 +32,7 @@ impl Plugin for NarrationPlugin {
                     tick,
                     verify_audio,
                     guide,
-                    sync_audio,
-                    apply_volume,
+                    super::audio_out::systems(),
                 )
                     .chain()
                     .in_set(NarrationSystems)
@@ -124,10 +122,11 @@ pub struct Playback {
     /// Why nothing is heard although narration plays (no device); logged once.
     pub silent: Option<String>,
     check: Option<Task<Result<f64, String>>>,
-    verified: bool,
-    playing_for: f32,
-    /// Track changes, so the audio entity follows.
-    generation: u64,
+    /// The track's audio decodes (or, in the browser, its headers are sound): it may play.
+    pub(super) verified: bool,
+    pub(super) playing_for: f32,
+    /// Track changes, so the audio output follows.
+    pub(super) generation: u64,
 }
 
 impl Playback {
@@ -443,101 +442,6 @@ fn guide(
                     commands.write(NarrationCommand::NextSite);
                 }
             }
-        }
-    }
-}
-
-/// The entity playing the current track.
-#[derive(Component)]
-struct NarrationAudio {
-    generation: u64,
-    /// Where in the track the player started: its own position counts from there.
-    start: f64,
-}
-
-/// Start and steer the audio output; with no device, say once why it is silent.
-fn sync_audio(
-    mut commands: Commands,
-    assets: Option<Res<AssetServer>>,
-    settings: Res<AudioSettings>,
-    mut playback: ResMut<Playback>,
-    players: Query<(Entity, &NarrationAudio, Option<&AudioSink>)>,
-) {
-    let wanted = playback.track.as_ref().filter(|_| playback.verified).map(|t| t.narration.audio.clone());
-    let generation = playback.generation;
-    let mut have = false;
-    for (e, audio, sink) in &players {
-        if audio.generation != generation || wanted.is_none() {
-            commands.entity(e).despawn();
-            continue;
-        }
-        have = true;
-        let Some(sink) = sink else {
-            if playback.playing_for > 1.5 && playback.silent.is_none() {
-                let why = "no audio output device: narration is silent; subtitles, progress and the guided tour follow the narration clock".to_string();
-                warn!("{why}");
-                playback.silent = Some(why);
-            }
-            continue;
-        };
-        let clock = playback.clock;
-        if clock.playing && sink.is_paused() {
-            sink.play();
-        } else if !clock.playing && !sink.is_paused() {
-            sink.pause();
-        }
-        if (sink.speed() as f64 - clock.speed).abs() > 1e-3 {
-            sink.set_speed(clock.speed as f32);
-        }
-        // A seek (natively) makes the player's position absolute; a player started part-way
-        // (in the browser, where it is never seeked) counts from where it started.
-        let start = if cfg!(target_arch = "wasm32") { audio.start } else { 0.0 };
-        let drift = start + sink.position().as_secs_f64() - clock.position;
-        if drift.abs() > 0.3 && !clock.ended() {
-            // rodio's seek waits for the audio callback to answer. In the browser that callback
-            // runs on this same thread (and not at all before the first tap), so the wait would
-            // never end: there a new player starts at the clock's position instead, once the
-            // audio is running (its position has moved).
-            #[cfg(target_arch = "wasm32")]
-            if sink.position() > std::time::Duration::ZERO {
-                commands.entity(e).despawn();
-                have = false;
-            }
-            #[cfg(not(target_arch = "wasm32"))]
-            let _ = sink.try_seek(std::time::Duration::from_secs_f64(clock.position));
-        }
-    }
-    if have {
-        // Volume and mute are set on the sink below.
-    } else if let (Some(audio), Some(assets)) = (wanted, assets.as_ref()) {
-        let handle: Handle<AudioSource> = assets.load(audio);
-        let clock = playback.clock;
-        commands.spawn((
-            NarrationAudio { generation, start: clock.position },
-            AudioPlayer(handle),
-            PlaybackSettings {
-                mode: PlaybackMode::Remove,
-                volume: Volume::Linear(settings.volume),
-                speed: clock.speed as f32,
-                paused: !clock.playing,
-                muted: settings.muted,
-                start_position: Some(std::time::Duration::from_secs_f64(clock.position)),
-                ..default()
-            },
-        ));
-    } else if assets.is_none() && playback.clock.playing && playback.silent.is_none() {
-        let why = "this app has no audio output: narration follows its clock silently".to_string();
-        info!("{why}");
-        playback.silent = Some(why);
-    }
-}
-
-/// Volume and mute follow the settings on whatever sink is playing.
-fn apply_volume(settings: Res<AudioSettings>, mut sinks: Query<&mut AudioSink, With<NarrationAudio>>) {
-    for mut sink in &mut sinks {
-        let v = Volume::Linear(if settings.muted { 0.0 } else { settings.volume });
-        if sink.volume() != v {
-            sink.set_volume(v);
         }
     }
 }

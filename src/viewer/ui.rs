@@ -103,6 +103,10 @@ pub enum UiAction {
     Guide(String),
     /// Open or close the city map.
     ToggleMap,
+    /// Look around by turning the phone, or stop.
+    ToggleGyro,
+    /// The VR glasses mode.
+    ToggleVr,
 }
 
 #[derive(Component)]
@@ -240,6 +244,13 @@ pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Setti
         .with_children(|p| {
             p.spawn(button(UiAction::ToggleAutorotate)).with_children(|b| {
                 b.spawn((local(&Bilingual::new("自动旋转", "Autorotate"), lang, 16.0, Color::WHITE), AutoLabel));
+            });
+            p.spawn((button(UiAction::ToggleGyro), super::gyro::GyroButton)).with_children(|b| {
+                // Named by the gyroscope plugin, which also shows it only where there is one.
+                b.spawn(label("陀螺仪", 16.0, Color::WHITE));
+            });
+            p.spawn(button(UiAction::ToggleVr)).with_children(|b| {
+                b.spawn(local(&Bilingual::new("VR眼镜", "VR"), lang, 16.0, Color::WHITE));
             });
             p.spawn(button(UiAction::ToggleMap)).with_children(|b| {
                 b.spawn(local(&Bilingual::new("地图", "Map"), lang, 16.0, Color::WHITE));
@@ -466,6 +477,8 @@ fn buttons(
     mut auto: ResMut<Autorotate>,
     mut go: MessageWriter<GoTo>,
     mut narration: MessageWriter<super::narration::NarrationCommand>,
+    mut gyro: MessageWriter<super::gyro::GyroCommand>,
+    mut vr: MessageWriter<super::vr::VrCommand>,
 ) {
     for (interaction, action) in &pressed {
         if *interaction != Interaction::Pressed {
@@ -488,6 +501,12 @@ fn buttons(
             UiAction::ToggleAutorotate => auto.enabled = !auto.enabled,
             UiAction::ClosePanel => *panel = Panel::None,
             UiAction::ToggleMap => {}
+            UiAction::ToggleGyro => {
+                gyro.write(super::gyro::GyroCommand::Toggle);
+            }
+            UiAction::ToggleVr => {
+                vr.write(super::vr::VrCommand::Toggle);
+            }
             UiAction::Guide(site) => {
                 narration.write(super::narration::NarrationCommand::StartGuide(site.clone()));
                 *panel = Panel::None;

@@ -62,6 +62,17 @@ pub fn options_from_query(pairs: &[(String, String)]) -> ViewerOptions {
         site,
         view: StartView { yaw: num("yaw"), pitch: num("pitch"), hfov: num("hfov") },
         lang: if get("lang").as_deref() == Some("en") { Lang::En } else { Lang::Zh },
+        // A cardboard viewer's own optics: `?k1=&k2=&ipd=&screen=` (millimetres).
+        lens: {
+            let d = crate::vr::lens::Lens::default();
+            crate::vr::lens::Lens {
+                k1: num("k1").unwrap_or(d.k1),
+                k2: num("k2").unwrap_or(d.k2),
+                ipd_mm: num("ipd").filter(|v| *v > 0.0).unwrap_or(d.ipd_mm),
+                screen_width_mm: num("screen").filter(|v| *v > 0.0).unwrap_or(d.screen_width_mm),
+                ..d
+            }
+        },
         ..ViewerOptions::new("")
     }
 }

@@ -1,7 +1,8 @@
 // The hall in headless Chromium (Debian's /usr/bin/chromium, WebGL2 on SwiftShader), served by a
 // real `cloudhall serve` with the web build of `make web`: the page loads and shows the
 // panorama, a deep link opens its view, dragging turns the view and the address follows, and a
-// click on a Go hotspot changes the scene and the address, a flower laid on the page raises the
+// click on a Go hotspot changes the scene and the address, the narration sounds through the
+// page's <audio> and pauses with the viewer, a flower laid on the page raises the
 // server's count, a slow link shows the scene's preview first, and a student joins a live class
 // from the page. Pixels are read from screenshots.
 //
@@ -129,6 +130,54 @@ test("clicking a Go hotspot moves to its scene and the address says so", async (
   const to = h.kind.Go.scene;
   await page.waitForFunction((to) => new URL(location.href).searchParams.get("scene") === to, to, { timeout: 60_000 });
   assert.equal(param(page, "site"), site);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("the narration sounds through the page's own audio element, scene after scene, and pauses with the viewer", async () => {
+  // A scene with narration whose Go hotspot leads to another scene with narration.
+  let pick;
+  for (const s of tour.sites) {
+    for (const sc of s.scenes) {
+      const h = sc.hotspots.find((h) => h.kind.Go && !h.kind.Go.site && Math.abs(h.pitch) < 30
+        && sc.narration && s.scenes.find((n) => n.id === h.kind.Go.scene)?.narration);
+      if (h && !pick) pick = { site: s.id, scene: sc.id, h };
+    }
+  }
+  assert.ok(pick, "the tour has a narrated scene with a Go hotspot to another narrated scene");
+  const { site, scene, h } = pick;
+  const page = await open(`?site=${site}&scene=${scene}&yaw=${h.yaw}&pitch=${h.pitch}&hfov=60`);
+  const audio = () => page.evaluate(() => {
+    const a = document.getElementById("narration-audio");
+    return a && { paused: a.paused, t: a.currentTime, src: a.src, count: document.querySelectorAll("audio").length };
+  });
+  // The browser lets a page sound only after the visitor's first gesture: here the tap on Go.
+  await page.waitForTimeout(1000);
+  await page.mouse.move(VIEW.width / 2, VIEW.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(150);
+  await page.mouse.up();
+  await page.waitForFunction((to) => new URL(location.href).searchParams.get("scene") === to, h.kind.Go.scene, { timeout: 60_000 });
+  const sounding = () => page.waitForFunction((after) => {
+    const a = document.getElementById("narration-audio");
+    return a && !a.paused && a.currentTime > after;
+  }, 0.5, { timeout: 60_000 });
+  await sounding();
+  const playing = await audio();
+  assert.match(playing.src, /^blob:/, "the element plays the bytes the viewer fetched (kept for offline visits)");
+  assert.equal(playing.count, 1, "one narration at a time");
+  // Space pauses the narration: the viewer's clock and the sound alike.
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => document.body.dataset.narration === "paused" && document.getElementById("narration-audio").paused,
+    null, { timeout: 30_000 });
+  const held = (await audio()).t;
+  await page.waitForTimeout(800);
+  assert.equal((await audio()).t, held, "a paused narration stays where it is");
+  await page.keyboard.press("Space");
+  await page.waitForFunction((held) => {
+    const a = document.getElementById("narration-audio");
+    return document.body.dataset.narration === "playing" && !a.paused && a.currentTime > held + 0.3;
+  }, held, { timeout: 30_000 });
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -1,0 +1,352 @@
+//! Looking around by turning the phone: the browser's device orientation steers the view
+//! ([`crate::vr::orientation`]), from the visitor's own view and with their drags added.
+//!
+//! It is offered where a device reports its orientation: on a phone a card asks at the start
+//! (on iOS the permission request runs from that tap), and a button in the bar turns it on and
+//! off; the choice is remembered. Desktops send no orientation, so nothing is offered there.
+
+use bevy::prelude::*;
+
+use super::Settings;
+use super::look::{Autorotate, Look, LookSteer};
+use super::phone::Compact;
+use super::ui::{PANEL_BG, label};
+use crate::tour::{Lang, Text as Bilingual};
+use crate::vr::orientation::{Gyro, device_view};
+
+pub struct GyroPlugin;
+
+impl Plugin for GyroPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<GyroLook>()
+            .add_message::<DeviceOrientation>()
+            .add_message::<GyroCommand>()
+            .add_systems(Startup, spawn_offer)
+            .add_systems(Update, (availability, commands, buttons, show_offer).chain().before(LookSteer))
+            .add_systems(Update, follow_device.in_set(LookSteer));
+        #[cfg(target_arch = "wasm32")]
+        app.add_systems(Update, page::poll.before(availability));
+    }
+}
+
+/// Whether the view follows the phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GyroState {
+    /// No orientation has been reported (a desktop, or the native viewer).
+    #[default]
+    Unavailable,
+    /// The device reports its orientation and the visitor has not chosen yet: on a phone the
+    /// offer card shows.
+    Offered,
+    On,
+    Off,
+}
+
+impl GyroState {
+    fn as_str(self) -> &'static str {
+        match self {
+            GyroState::Unavailable => "unavailable",
+            GyroState::Offered => "offered",
+            GyroState::On => "on",
+            GyroState::Off => "off",
+        }
+    }
+}
+
+#[derive(Resource, Debug, Default)]
+pub struct GyroLook {
+    pub state: GyroState,
+    gyro: Option<Gyro>,
+}
+
+/// One reading of the device's orientation (degrees, as `DeviceOrientationEvent` gives them),
+/// with the screen's angle (`screen.orientation.angle`).
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct DeviceOrientation {
+    pub alpha: f64,
+    pub beta: f64,
+    pub gamma: f64,
+    pub screen: f64,
+}
+
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GyroCommand {
+    On,
+    Off,
+    Toggle,
+}
+
+/// The bar's button ([`super::ui::UiAction::ToggleGyro`]; hidden until the device reports its
+/// orientation).
+#[derive(Component)]
+pub struct GyroButton;
+
+#[derive(Component)]
+struct Offer;
+
+#[derive(Component, Clone, Copy, PartialEq, Eq)]
+enum OfferButton {
+    Yes,
+    No,
+}
+
+/// The first reading shows that the device has a gyroscope: the remembered choice applies, or
+/// on a phone the offer shows.
+fn availability(
+    mut readings: MessageReader<DeviceOrientation>,
+    mut gyro: ResMut<GyroLook>,
+    mut out: MessageWriter<GyroCommand>,
+) {
+    if readings.is_empty() || gyro.state != GyroState::Unavailable {
+        return;
+    }
+    readings.clear();
+    match remembered() {
+        Some(true) => {
+            out.write(GyroCommand::On);
+        }
+        Some(false) => gyro.state = GyroState::Off,
+        None => gyro.state = GyroState::Offered,
+    }
+    report(gyro.state);
+}
+
+fn commands(mut requests: MessageReader<GyroCommand>, mut gyro: ResMut<GyroLook>, mut look: ResMut<Look>) {
+    for cmd in requests.read() {
+        let on = match cmd {
+            GyroCommand::On => true,
+            GyroCommand::Off => false,
+            GyroCommand::Toggle => gyro.state != GyroState::On,
+        };
+        if on == (gyro.state == GyroState::On) {
+            continue;
+        }
+        if on {
+            ask_permission();
+            gyro.gyro = Some(Gyro::start(look.view));
+            gyro.state = GyroState::On;
+        } else {
+            gyro.gyro = None;
+            gyro.state = GyroState::Off;
+            look.roll = 0.0;
+        }
+        remember(on);
+        report(gyro.state);
+        info!("looking around by turning the device: {}", if on { "on" } else { "off" });
+    }
+}
+
+/// The view follows the device: after the visitor's own input (which the [`Gyro`] adds as an
+/// offset), before the camera is turned.
+fn follow_device(
+    time: Res<Time>,
+    mut readings: MessageReader<DeviceOrientation>,
+    mut gyro: ResMut<GyroLook>,
+    mut look: ResMut<Look>,
+    mut auto: ResMut<Autorotate>,
+) {
+    let Some(g) = gyro.gyro.as_mut() else {
+        readings.clear();
+        return;
+    };
+    for r in readings.read() {
+        g.sample(device_view(r.alpha, r.beta, r.gamma, r.screen));
+    }
+    let Some(o) = g.update(&look.view, time.delta_secs()) else { return };
+    let limits = look.limits;
+    look.view.yaw = o.yaw;
+    look.view.pitch = o.pitch;
+    look.view.clamp(&limits);
+    let (yaw, pitch) = (look.view.yaw, look.view.pitch);
+    g.shown_as(yaw, pitch);
+    look.roll = o.roll;
+    auto.idle = 0.0; // the phone is the motion: no autorotation on top
+}
+
+fn spawn_offer(mut commands: Commands, settings: Res<Settings>) {
+    let lang = settings.lang;
+    let text = |t: Bilingual| t.get(lang).to_string();
+    commands
+        .spawn((
+            Offer,
+            Node {
+                position_type: PositionType::Absolute,
+                left: Val::Percent(8.0),
+                right: Val::Percent(8.0),
+                top: Val::Percent(38.0),
+                padding: UiRect::all(Val::Px(14.0)),
+                flex_direction: FlexDirection::Column,
+                align_items: AlignItems::Center,
+                row_gap: Val::Px(10.0),
+                border_radius: BorderRadius::all(Val::Px(10.0)),
+                display: Display::None,
+                ..default()
+            },
+            BackgroundColor(PANEL_BG),
+            GlobalZIndex(40),
+            Interaction::default(),
+            bevy::ui::FocusPolicy::Block,
+        ))
+        .with_children(|card| {
+            card.spawn(label(
+                text(Bilingual::new("转动手机，环顾四周？", "Look around by turning your phone?")),
+                17.0,
+                Color::WHITE,
+            ));
+            card.spawn(Node { column_gap: Val::Px(12.0), ..default() }).with_children(|row| {
+                for (b, t) in [
+                    (OfferButton::Yes, Bilingual::new("开启", "Turn on")),
+                    (OfferButton::No, Bilingual::new("不用", "No thanks")),
+                ] {
+                    row.spawn((
+                        Button,
+                        b,
+                        Node {
+                            padding: UiRect::axes(Val::Px(18.0), Val::Px(10.0)),
+                            border_radius: BorderRadius::all(Val::Px(6.0)),
+                            ..default()
+                        },
+                        BackgroundColor(if b == OfferButton::Yes {
+                            Color::srgb(0.55, 0.12, 0.10)
+                        } else {
+                            Color::srgba(1.0, 1.0, 1.0, 0.12)
+                        }),
+                    ))
+                    .with_children(|btn| {
+                        btn.spawn(label(text(t), 16.0, Color::WHITE));
+                    });
+                }
+            });
+        });
+}
+
+/// The offer shows on a phone while the visitor has not chosen; the bar's button once the
+/// device has a gyroscope.
+fn show_offer(
+    gyro: Res<GyroLook>,
+    compact: Res<Compact>,
+    mut offer: Query<&mut Node, (With<Offer>, Without<GyroButton>)>,
+    mut button: Query<&mut Node, (With<GyroButton>, Without<Offer>)>,
+    lang: Res<Settings>,
+    mut labels: Query<(&ChildOf, &mut Text)>,
+    buttons: Query<Entity, With<GyroButton>>,
+) {
+    if !gyro.is_changed() && !compact.is_changed() && !lang.is_changed() {
+        return;
+    }
+    let phone = compact.on == Some(true) || compact.touched;
+    let offered = gyro.state == GyroState::Offered && phone;
+    for mut n in &mut offer {
+        n.display = if offered { Display::Flex } else { Display::None };
+    }
+    for mut n in &mut button {
+        n.display = if gyro.state == GyroState::Unavailable { Display::None } else { Display::Flex };
+    }
+    let name = match (gyro.state == GyroState::On, lang.lang) {
+        (true, Lang::Zh) => "陀螺仪 开",
+        (false, Lang::Zh) => "陀螺仪",
+        (true, Lang::En) => "Gyro on",
+        (false, Lang::En) => "Gyro",
+    };
+    for (parent, mut text) in &mut labels {
+        if buttons.contains(parent.parent()) && text.0 != name {
+            text.0 = name.to_string();
+        }
+    }
+}
+
+fn buttons(
+    offer: Query<(&Interaction, &OfferButton), Changed<Interaction>>,
+    mut gyro: ResMut<GyroLook>,
+    mut out: MessageWriter<GyroCommand>,
+) {
+    for (i, b) in &offer {
+        if *i == Interaction::Pressed {
+            match b {
+                OfferButton::Yes => {
+                    out.write(GyroCommand::On);
+                }
+                OfferButton::No => {
+                    remember(false);
+                    gyro.state = GyroState::Off;
+                    report(gyro.state);
+                }
+            }
+        }
+    }
+}
+
+/// The page's remembered choice (local storage); natively there is none.
+fn remembered() -> Option<bool> {
+    #[cfg(target_arch = "wasm32")]
+    return page::storage().and_then(|s| s.get_item(page::KEY).ok().flatten()).map(|v| v == "on");
+    #[cfg(not(target_arch = "wasm32"))]
+    None
+}
+
+fn remember(_on: bool) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(s) = page::storage() {
+        let _ = s.set_item(page::KEY, if _on { "on" } else { "off" });
+    }
+}
+
+/// `data-gyro` on the page's body says the state (for tests and the page's own styles).
+fn report(_state: GyroState) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-gyro", _state.as_str());
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = _state.as_str();
+}
+
+/// iOS asks the visitor before a page may read the orientation, and only from a tap: the page's
+/// `cloudhallAskMotion()` (web/device.js) makes the request; the tap that turned the gyroscope on
+/// is still the current user activation.
+fn ask_permission() {
+    #[cfg(target_arch = "wasm32")]
+    page::call("cloudhallAskMotion");
+}
+
+#[cfg(target_arch = "wasm32")]
+mod page {
+    use bevy::prelude::*;
+    use wasm_bindgen::JsValue;
+
+    use super::DeviceOrientation;
+
+    pub const KEY: &str = "cloudhall-gyro";
+
+    pub fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    pub fn call(name: &str) {
+        let Some(window) = web_sys::window() else { return };
+        if let Ok(f) = js_sys::Reflect::get(&window, &JsValue::from_str(name))
+            && let Ok(f) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f)
+        {
+            let _ = f.call0(&window);
+        }
+    }
+
+    /// The latest reading the page's listener kept (`window.cloudhallOrientation`, web/device.js),
+    /// once per new reading.
+    pub fn poll(mut seen: Local<f64>, mut out: MessageWriter<DeviceOrientation>) {
+        let Some(window) = web_sys::window() else { return };
+        let Ok(v) = js_sys::Reflect::get(&window, &JsValue::from_str("cloudhallOrientation")) else { return };
+        if !v.is_object() {
+            return;
+        }
+        let num = |k: &str| js_sys::Reflect::get(&v, &JsValue::from_str(k)).ok().and_then(|x| x.as_f64());
+        let Some(n) = num("n") else { return };
+        if n == *seen {
+            return;
+        }
+        *seen = n;
+        if let (Some(alpha), Some(beta), Some(gamma)) = (num("alpha"), num("beta"), num("gamma")) {
+            out.write(DeviceOrientation { alpha, beta, gamma, screen: num("screen").unwrap_or(0.0) });
+        }
+    }
+}
