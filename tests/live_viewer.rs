@@ -1,7 +1,8 @@
 //! A teacher's viewer and two students' viewers (headless, real rendering) on one server: the
 //! students go where the teacher goes and turn where the teacher looks; one looks around freely
 //! and the roster says so; gather brings everyone back; the highlighted hotspot pulses; narration
-//! keeps in step.
+//! keeps in step. Bo follows in the VR glasses mode: his two eyes turn with the teacher's view
+//! too, and his gaze does not walk him away from the class.
 #![cfg(all(feature = "viewer", feature = "server"))]
 
 use std::net::SocketAddr;
@@ -20,17 +21,19 @@ use cloudhall::viewer::live::{LiveAction, LiveSession, create_session};
 use cloudhall::viewer::look::{Look, VisitorInput};
 use cloudhall::viewer::narration::Playback;
 use cloudhall::viewer::nav::{Current, GoTo};
+use cloudhall::viewer::vr::VrEye;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-fn viewer(base: &str, join: LiveJoin) -> App {
+fn viewer(base: &str, join: LiveJoin, vr: bool) -> App {
     let options = ViewerOptions {
         server: Some(base.to_string()),
         site: Some("alpha".into()),
         scene: Some("gate".into()),
         live: Some(join),
+        vr,
         ..ViewerOptions::new("no-such-folder")
     };
     headless_app(options, 320, 200).expect("the tour comes from the server").0
@@ -84,9 +87,9 @@ fn a_teacher_and_two_students_move_together() {
     let base = format!("http://{addr}");
 
     let (code, token) = create_session(&base).expect("a session");
-    let mut teacher = viewer(&base, LiveJoin::Guide { code: code.clone(), token });
-    let mut ann = viewer(&base, LiveJoin::Join { code: code.clone(), name: "Ann".into() });
-    let mut bo = viewer(&base, LiveJoin::Join { code: code.clone(), name: "Bo".into() });
+    let mut teacher = viewer(&base, LiveJoin::Guide { code: code.clone(), token }, false);
+    let mut ann = viewer(&base, LiveJoin::Join { code: code.clone(), name: "Ann".into() }, false);
+    let mut bo = viewer(&base, LiveJoin::Join { code: code.clone(), name: "Bo".into() }, true);
     assert_eq!(live(&teacher).role, Role::Teacher);
     until(&mut [&mut teacher, &mut ann, &mut bo], "all are connected and on the roster", |a| {
         a.iter().all(|app| live(app).connected) && live(a[0]).roster.values().filter(|s| s.connected).count() == 2
@@ -107,6 +110,17 @@ fn a_teacher_and_two_students_move_together() {
     until(&mut [&mut teacher, &mut ann, &mut bo], "the students face yaw 40", |a| {
         (yaw(a[1]) - 40.0).abs() < 0.5 && (yaw(a[2]) - 40.0).abs() < 0.5
     });
+    // Bo's headset: both eyes look where the class looks.
+    pump(&mut bo);
+    let eyes: Vec<Vec3> = {
+        let mut q = bo.world_mut().query::<(&VrEye, &Transform)>();
+        q.iter(bo.world()).map(|(_, t)| t.forward().as_vec3()).collect()
+    };
+    assert_eq!(eyes.len(), 2, "Bo sees the class in VR, one camera per eye");
+    for f in eyes {
+        let eye_yaw = f.x.atan2(-f.z).to_degrees();
+        assert!((eye_yaw - 40.0).abs() < 1.0, "Bo's eye faces yaw {eye_yaw}");
+    }
 
     // Bo looks around himself: he is looking freely, the teacher's roster says so, and he no
     // longer turns with the teacher.

@@ -11,6 +11,7 @@ use std::time::Duration;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 
+use cloudhall::narration::SILENT_DWELL;
 use cloudhall::pano::ViewState;
 use cloudhall::tour::Lang;
 use cloudhall::viewer::ViewerOptions;
@@ -18,6 +19,7 @@ use cloudhall::viewer::gyro::{DeviceOrientation, GyroCommand, GyroLook, GyroStat
 use cloudhall::viewer::headless::{capture, headless_app, pump, settle};
 use cloudhall::viewer::look::Look;
 use cloudhall::viewer::memorial::Memorial;
+use cloudhall::viewer::narration::NarrationCommand;
 use cloudhall::viewer::nav::Current;
 use cloudhall::viewer::panorama::PanoramaStatus;
 use cloudhall::viewer::ui::Panel;
@@ -45,6 +47,10 @@ fn vr_tour(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&scenes).expect("dir");
     std::fs::copy(fixture("assets/outline.geojson"), assets.join("outline.geojson")).expect("copy");
     std::fs::copy(fixture("render/tour.ron"), scenes.join("tour.ron")).expect("copy");
+    // The bundled font, so the boards' text is drawn.
+    std::fs::create_dir_all(assets.join("fonts")).expect("dir");
+    let font = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fonts/wqy-microhei.ttf");
+    std::fs::copy(font, assets.join("fonts/wqy-microhei.ttf")).expect("font");
     let (w, h) = (2048u32, 1024u32);
     let edge = ((0.5 + EDGE_YAW / 360.0) * w as f32).round() as u32;
     let pano = image::RgbImage::from_fn(w, h, |x, _| {
@@ -215,7 +221,7 @@ fn tick(app: &mut App, frames: u32) {
 
 #[test]
 fn gaze_walks_on_after_two_seconds_opens_boards_lays_flowers_and_the_floor_exits() {
-    let (mut app, _target) = vr_app("gaze", true);
+    let (mut app, target) = vr_app("gaze", true);
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(100)));
     pump(&mut app);
 
@@ -238,6 +244,34 @@ fn gaze_walks_on_after_two_seconds_opens_boards_lays_flowers_and_the_floor_exits
     look_at(&mut app, -45.0, 10.0);
     tick(&mut app, 2);
     assert!(matches!(app.world().resource::<Panel>(), Panel::Hotspot { .. }), "still near the board");
+    // The board stands a little above its hotspot, in both eyes: its dark ground, not the
+    // panorama's grey, fills the middle of each eye when the visitor looks at it.
+    look_at(&mut app, -60.0, 27.0);
+    let img = frame(&mut app, &target);
+    let lens = app.world().resource::<VrMode>().lens;
+    for (i, eye) in eyes(W as f32, H as f32).into_iter().enumerate() {
+        let c = lens.screen_of(eye, i == 0, W as f32, (eye.x + eye.w / 2.0, eye.h / 2.0));
+        let board = (-10i32..=10)
+            .flat_map(|dy| (-10i32..=10).map(move |dx| (dx, dy)))
+            .filter(|(dx, dy)| {
+                let p = img.get_pixel((c.0 as i32 + dx) as u32, (c.1 as i32 + dy) as u32).0;
+                p[0] < 30 && p[1] < 30 && p[2] < 34
+            })
+            .count();
+        assert!(board > 150, "eye {i} shows the board ({board} of 441 pixels)");
+        // Its title, in gold, across its top.
+        let gold = (-90i32..=90)
+            .flat_map(|dx| (-80i32..=-20).map(move |dy| (dx, dy)))
+            .filter(|(dx, dy)| {
+                let p = img.get_pixel((c.0 as i32 + dx) as u32, (c.1 as i32 + dy) as u32).0;
+                p[0] > 140 && p[1] > 100 && p[2] < 100
+            })
+            .count();
+        assert!(gold > 15, "eye {i} shows the board's title ({gold} gold pixels)");
+    }
+    if let Ok(p) = std::env::var("CLOUDHALL_VR_SHOT") {
+        img.save(&p).expect("save");
+    }
     look_at(&mut app, 60.0, 0.0);
     tick(&mut app, 2);
     assert_eq!(*app.world().resource::<Panel>(), Panel::None, "looking away closes it");
@@ -263,6 +297,17 @@ fn gaze_walks_on_after_two_seconds_opens_boards_lays_flowers_and_the_floor_exits
     // And V enters again.
     app.world_mut().write_message(VrCommand::Toggle);
     tick(&mut app, 2);
+    assert!(app.world().resource::<VrMode>().on);
+
+    // The guided tour runs in VR and moves on by itself: back to the first scene, then on after
+    // its silent dwell, though the gaze rests on nothing.
+    app.world_mut().write_message(NarrationCommand::StartGuide("orient".into()));
+    tick(&mut app, 3);
+    assert_eq!(app.world().resource::<Current>().scene, "edge", "the tour starts at the site's first scene");
+    look_at(&mut app, 90.0, 0.0);
+    let steps = (SILENT_DWELL * 10.0) as u32 + 10;
+    tick(&mut app, steps);
+    assert_eq!(app.world().resource::<Current>().scene, "next", "the tour walked on by itself");
     assert!(app.world().resource::<VrMode>().on);
 }
 

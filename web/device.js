@@ -16,6 +16,11 @@ window.addEventListener("deviceorientation", (e) => {
   window.cloudhallOrientation = { alpha: e.alpha ?? 0, beta: e.beta, gamma: e.gamma, screen: screenAngle(), n: ++readings };
 });
 
+// iOS sends no orientation until the visitor allows it, and only a tap may ask: there the viewer
+// offers the gyroscope on the strength of the prompt alone.
+window.cloudhallMotionNeedsPermission =
+  typeof (window.DeviceOrientationEvent && DeviceOrientationEvent.requestPermission) === "function";
+
 // iOS asks the visitor first, and only from a tap: the viewer calls this as the tap that turned
 // the gyroscope on is handled.
 window.cloudhallAskMotion = () => {

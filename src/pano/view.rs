@@ -156,6 +156,19 @@ fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
 }
 
 /// Inertia after a drag: the velocity (degrees a second) after `dt` seconds.
+/// Where a screen point of the level view shows when the camera is rolled `roll` degrees (a phone
+/// held askew): the picture turns about the screen's centre. Positive roll tips the camera's up
+/// to its left, so the picture turns clockwise.
+pub fn rolled(vp: &Viewport, (x, y): (f32, f32), roll: f32) -> (f32, f32) {
+    if roll == 0.0 {
+        return (x, y);
+    }
+    let (s, c) = roll.to_radians().sin_cos();
+    let (cx, cy) = (vp.width / 2.0, vp.height / 2.0);
+    let (dx, dy) = (x - cx, y - cy);
+    (cx + dx * c - dy * s, cy + dx * s + dy * c)
+}
+
 pub fn decay(velocity: (f32, f32), dt: f32) -> (f32, f32) {
     let k = (-INERTIA_DECAY * dt).exp();
     let v = (velocity.0 * k, velocity.1 * k);
@@ -266,5 +279,16 @@ mod tests {
         assert_eq!(v, (0.0, 0.0));
         let once = decay((100.0, 0.0), 0.25);
         assert!((once.0 - 100.0 * (-1.0f32).exp()).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_rolled_camera_turns_the_picture_about_the_centre() {
+        let vp = Viewport { width: 400.0, height: 200.0 };
+        assert_eq!(rolled(&vp, (300.0, 50.0), 0.0), (300.0, 50.0));
+        // Up tipped to the left by 90 degrees: what was right of the centre is now below it.
+        let (x, y) = rolled(&vp, (300.0, 100.0), 90.0);
+        assert!((x - 200.0).abs() < 1e-3 && (y - 200.0).abs() < 1e-3, "{x} {y}");
+        let (x, y) = rolled(&vp, (200.0, 100.0), 33.0);
+        assert!((x - 200.0).abs() < 1e-3 && (y - 100.0).abs() < 1e-3, "the centre stays");
     }
 }

@@ -25,7 +25,7 @@ impl Plugin for GyroPlugin {
             .add_systems(Update, (availability, commands, buttons, show_offer).chain().before(LookSteer))
             .add_systems(Update, follow_device.in_set(LookSteer));
         #[cfg(target_arch = "wasm32")]
-        app.add_systems(Update, page::poll.before(availability));
+        app.add_systems(Update, (page::poll.before(availability), page::report_offer));
     }
 }
 
@@ -57,6 +57,9 @@ impl GyroState {
 pub struct GyroLook {
     pub state: GyroState,
     gyro: Option<Gyro>,
+    /// The browser reports no orientation until the visitor allows it from a tap (iOS): the
+    /// gyroscope is offered on the strength of the permission prompt alone.
+    pub asks_permission: bool,
 }
 
 /// One reading of the device's orientation (degrees, as `DeviceOrientationEvent` gives them),
@@ -85,7 +88,7 @@ pub struct GyroButton;
 struct Offer;
 
 #[derive(Component, Clone, Copy, PartialEq, Eq)]
-enum OfferButton {
+pub enum OfferButton {
     Yes,
     No,
 }
@@ -97,16 +100,17 @@ fn availability(
     mut gyro: ResMut<GyroLook>,
     mut out: MessageWriter<GyroCommand>,
 ) {
-    if readings.is_empty() || gyro.state != GyroState::Unavailable {
+    if gyro.state != GyroState::Unavailable || (readings.is_empty() && !gyro.asks_permission) {
         return;
     }
     readings.clear();
     match remembered() {
-        Some(true) => {
+        // (Where the browser must ask first, only a tap may ask: the offer shows again.)
+        Some(true) if !gyro.asks_permission => {
             out.write(GyroCommand::On);
         }
         Some(false) => gyro.state = GyroState::Off,
-        None => gyro.state = GyroState::Offered,
+        _ => gyro.state = GyroState::Offered,
     }
     report(gyro.state);
 }
@@ -331,10 +335,44 @@ mod page {
         }
     }
 
+    /// Where the offer's "turn on" button is (CSS pixels, `data-gyro-yes="x,y"`), for the
+    /// browser tests' tap; empty while the offer is not shown.
+    pub fn report_offer(
+        buttons: Query<(
+            &bevy::ui::ComputedNode,
+            &bevy::ui::UiGlobalTransform,
+            &InheritedVisibility,
+            &super::OfferButton,
+        )>,
+        mut last: Local<String>,
+    ) {
+        let at = buttons
+            .iter()
+            .find(|(n, _, v, b)| **b == super::OfferButton::Yes && v.get() && n.size().x > 0.0)
+            .map(|(n, t, _, _)| {
+                let c = t.translation * n.inverse_scale_factor();
+                format!("{:.0},{:.0}", c.x, c.y)
+            })
+            .unwrap_or_default();
+        if at == *last {
+            return;
+        }
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-gyro-yes", &at);
+        }
+        *last = at;
+    }
+
     /// The latest reading the page's listener kept (`window.cloudhallOrientation`, web/device.js),
     /// once per new reading.
-    pub fn poll(mut seen: Local<f64>, mut out: MessageWriter<DeviceOrientation>) {
+    pub fn poll(mut seen: Local<f64>, mut gyro: ResMut<super::GyroLook>, mut out: MessageWriter<DeviceOrientation>) {
         let Some(window) = web_sys::window() else { return };
+        if !gyro.asks_permission
+            && js_sys::Reflect::get(&window, &JsValue::from_str("cloudhallMotionNeedsPermission"))
+                .is_ok_and(|v| v.is_truthy())
+        {
+            gyro.asks_permission = true;
+        }
         let Ok(v) = js_sys::Reflect::get(&window, &JsValue::from_str("cloudhallOrientation")) else { return };
         if !v.is_object() {
             return;

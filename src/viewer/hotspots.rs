@@ -180,7 +180,12 @@ fn place_markers(
     mut tips: Query<&mut Node, (With<MarkerTooltip>, Without<HotspotMarker>)>,
 ) {
     for (mut m, mut node, mut border, children) in &mut markers {
-        let screen = look.view.project(&vp.0, m.yaw, m.pitch).map(|(x, y)| Vec2::new(x, y));
+        // (The phone's gyroscope may roll the camera: the marker turns with the picture.)
+        let screen = look
+            .view
+            .project(&vp.0, m.yaw, m.pitch)
+            .map(|p| crate::pano::view::rolled(&vp.0, p, look.roll))
+            .map(|(x, y)| Vec2::new(x, y));
         if m.screen != screen {
             m.screen = screen;
         }

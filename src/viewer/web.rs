@@ -190,7 +190,10 @@ impl Fonts {
     }
 }
 
-/// The whole font, fetched after the first panorama shows, then swapped in for the subset.
+/// The whole font (4.5 MB), fetched only when the visitor meets text the subset may lack: typing
+/// (a message, a name, a search), the memorial's messages from other visitors, a live class's
+/// roster. Swapping it in lays out every text again: on a phone that held the page's thread for a
+/// fifth of a second, so it is not done while the visitor merely walks, reads and listens.
 #[derive(Resource, Default)]
 struct FullFont {
     rel: String,
@@ -205,7 +208,10 @@ struct FullFont {
 /// every text is laid out again with it.
 fn swap_in_full_font(
     mut full: ResMut<FullFont>,
-    status: Res<PanoramaStatus>,
+    typing: Res<super::ui::Typing>,
+    panel: Res<super::ui::Panel>,
+    tour: Res<super::TourData>,
+    live: Option<Res<LiveSession>>,
     mut fonts: ResMut<Assets<bevy::text::Font>>,
 ) {
     if full.done || full.rel.is_empty() {
@@ -217,7 +223,8 @@ fn swap_in_full_font(
         return;
     }
     if !full.started {
-        if matches!(*status, PanoramaStatus::Shown | PanoramaStatus::Failed(_)) {
+        let wanted = typing.0 || live.is_some() || super::memorial::open_target(&panel, &tour).is_some();
+        if wanted {
             full.started = true;
             let (url, slot) = (format!("assets/{}", full.rel), full.arrived.clone());
             wasm_bindgen_futures::spawn_local(async move {
