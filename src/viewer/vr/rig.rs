@@ -51,17 +51,44 @@ pub(super) fn solid(
     materials.add(TileMaterial { image: images.add(gpu_image(1, 1, vec![c[0], c[1], c[2], 255])) })
 }
 
-/// A camera drawing UI into an image that a quad in the 3D scene shows: how text reaches both
-/// eyes.
-fn panel_camera(commands: &mut Commands, image: Handle<Image>, order: isize) -> Entity {
-    commands
-        .spawn((
-            Camera2d,
-            Camera { order, clear_color: ClearColorConfig::Custom(Color::srgb(0.07, 0.07, 0.09)), ..default() },
-            RenderTarget::from(image),
+/// What a panel is made with: a camera drawing UI into an image, and a quad in the 3D scene
+/// showing that image. This is how text reaches both eyes.
+struct Panels<'a, 'w, 's> {
+    commands: &'a mut Commands<'w, 's>,
+    images: &'a mut Assets<Image>,
+    meshes: &'a mut Assets<Mesh>,
+    tiles: &'a mut Assets<TileMaterial>,
+}
+
+impl Panels<'_, '_, '_> {
+    /// A panel of `pixels` drawn by a camera of `order`, shown on a `size` (metres) quad with
+    /// `quad` (its place and marker); answers the UI root, laid out as `root`, for its content.
+    fn spawn(&mut self, pixels: UVec2, order: isize, size: Vec2, root: Node, quad: impl Bundle) -> Entity {
+        let image = render_image(self.images, pixels);
+        let camera = self
+            .commands
+            .spawn((
+                Camera2d,
+                Camera { order, clear_color: ClearColorConfig::Custom(Color::srgb(0.07, 0.07, 0.09)), ..default() },
+                RenderTarget::from(image.clone()),
+                VrPart,
+            ))
+            .id();
+        let material = self.tiles.add(TileMaterial { image });
+        self.commands.spawn((
+            Mesh3d(self.meshes.add(Rectangle::new(size.x, size.y))),
+            MeshMaterial3d(material),
+            quad,
             VrPart,
-        ))
-        .id()
+        ));
+        self.commands
+            .spawn((
+                Node { width: Val::Percent(100.0), height: Val::Percent(100.0), ..root },
+                UiTargetCamera(camera),
+                VrPart,
+            ))
+            .id()
+    }
 }
 
 /// Build the eyes, the last pass and the 3D interface for the screen's size (again when it
@@ -172,100 +199,50 @@ pub(super) fn build_rig(
 
     let lang = settings.lang;
     // The subtitles and the aimed hotspot's name, under the reticle.
-    let hud_image = render_image(&mut images, UVec2::new(768, 192));
-    let hud_cam = panel_camera(&mut commands, hud_image.clone(), -3);
-    commands
-        .spawn((
-            Node {
-                width: Val::Percent(100.0),
-                height: Val::Percent(100.0),
-                flex_direction: FlexDirection::Column,
-                align_items: AlignItems::Center,
-                justify_content: JustifyContent::Center,
-                row_gap: Val::Px(10.0),
-                padding: UiRect::all(Val::Px(16.0)),
-                ..default()
-            },
-            UiTargetCamera(hud_cam),
-            VrPart,
-        ))
-        .with_children(|p| {
-            p.spawn((crate::viewer::ui::label("", 44.0, Color::srgb(0.95, 0.75, 0.25)), HudAim));
-            p.spawn((
-                crate::viewer::ui::label("", 40.0, Color::WHITE),
-                TextLayout::justify(Justify::Center),
-                HudSubtitle,
-            ));
-        });
-    let hud_material = tiles.add(TileMaterial { image: hud_image });
-    commands.spawn((
-        Mesh3d(meshes.add(Rectangle::new(1.4, 0.35))),
-        MeshMaterial3d(hud_material),
-        Transform::default(),
-        Visibility::Hidden,
-        Hud,
-        VrPart,
-    ));
+    let mut panels = Panels { commands: &mut commands, images: &mut images, meshes: &mut meshes, tiles: &mut tiles };
+    let column = Node { flex_direction: FlexDirection::Column, padding: UiRect::all(Val::Px(16.0)), ..default() };
+    let hud = panels.spawn(
+        UVec2::new(768, 192),
+        -3,
+        Vec2::new(1.4, 0.35),
+        Node {
+            align_items: AlignItems::Center,
+            justify_content: JustifyContent::Center,
+            row_gap: Val::Px(10.0),
+            ..column.clone()
+        },
+        (Visibility::Hidden, Hud),
+    );
+    panels.commands.entity(hud).with_children(|p| {
+        p.spawn((crate::viewer::ui::label("", 44.0, Color::srgb(0.95, 0.75, 0.25)), HudAim));
+        p.spawn((crate::viewer::ui::label("", 40.0, Color::WHITE), TextLayout::justify(Justify::Center), HudSubtitle));
+    });
 
     // The Info board, beside its hotspot while the gaze stays near.
-    let board_image = render_image(&mut images, UVec2::new(1024, 640));
-    let board_cam = panel_camera(&mut commands, board_image.clone(), -2);
-    commands
-        .spawn((
-            Node {
-                width: Val::Percent(100.0),
-                height: Val::Percent(100.0),
-                flex_direction: FlexDirection::Column,
-                row_gap: Val::Px(16.0),
-                padding: UiRect::all(Val::Px(32.0)),
-                overflow: Overflow::clip(),
-                ..default()
-            },
-            UiTargetCamera(board_cam),
-            VrPart,
-        ))
-        .with_children(|p| {
-            p.spawn((crate::viewer::ui::label("", 60.0, Color::srgb(0.95, 0.75, 0.25)), BoardTitle));
-            p.spawn((crate::viewer::ui::label("", 44.0, Color::WHITE), BoardBody));
-        });
-    let board_material = tiles.add(TileMaterial { image: board_image });
-    commands.spawn((
-        Mesh3d(meshes.add(Rectangle::new(2.0, 1.25))),
-        MeshMaterial3d(board_material),
-        Transform::default(),
-        Visibility::Hidden,
-        Board,
-        VrPart,
-    ));
+    let board = panels.spawn(
+        UVec2::new(1024, 640),
+        -2,
+        Vec2::new(2.0, 1.25),
+        Node { row_gap: Val::Px(16.0), padding: UiRect::all(Val::Px(32.0)), overflow: Overflow::clip(), ..column },
+        (Visibility::Hidden, Board),
+    );
+    panels.commands.entity(board).with_children(|p| {
+        p.spawn((crate::viewer::ui::label("", 60.0, Color::srgb(0.95, 0.75, 0.25)), BoardTitle));
+        p.spawn((crate::viewer::ui::label("", 44.0, Color::WHITE), BoardBody));
+    });
 
     // "Exit VR", on the floor.
-    let floor_image = render_image(&mut images, UVec2::new(512, 160));
-    let floor_cam = panel_camera(&mut commands, floor_image.clone(), -1);
-    commands
-        .spawn((
-            Node {
-                width: Val::Percent(100.0),
-                height: Val::Percent(100.0),
-                align_items: AlignItems::Center,
-                justify_content: JustifyContent::Center,
-                ..default()
-            },
-            BackgroundColor(Color::srgb(0.55, 0.10, 0.10)),
-            UiTargetCamera(floor_cam),
-            VrPart,
-        ))
-        .with_children(|p| {
-            let text = if lang == crate::tour::Lang::Zh { "退出 VR · Exit VR" } else { "Exit VR · 退出 VR" };
-            p.spawn(crate::viewer::ui::label(text, 56.0, Color::WHITE));
-        });
-    let floor_material = tiles.add(TileMaterial { image: floor_image });
-    commands.spawn((
-        Mesh3d(meshes.add(Rectangle::new(1.2, 0.375))),
-        MeshMaterial3d(floor_material),
-        Transform::from_xyz(0.0, -MARKER_DISTANCE, 0.0),
-        FloorExit,
-        VrPart,
-    ));
+    let floor = panels.spawn(
+        UVec2::new(512, 160),
+        -1,
+        Vec2::new(1.2, 0.375),
+        Node { align_items: AlignItems::Center, justify_content: JustifyContent::Center, ..default() },
+        (Transform::from_xyz(0.0, -MARKER_DISTANCE, 0.0), FloorExit),
+    );
+    let text = if lang == crate::tour::Lang::Zh { "退出 VR · Exit VR" } else { "Exit VR · 退出 VR" };
+    panels.commands.entity(floor).insert(BackgroundColor(Color::srgb(0.55, 0.10, 0.10))).with_children(|p| {
+        p.spawn(crate::viewer::ui::label(text, 56.0, Color::WHITE));
+    });
     info!("VR glasses mode on a {}x{} screen", size.x, size.y);
 }
 
