@@ -66,3 +66,27 @@ mod tests {
         }
     }
 }
+
+/// A count with its thousands grouped, as the hall shows visits (`310,000`).
+pub fn thousands(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod thousands_tests {
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        assert_eq!(super::thousands(310_000), "310,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+        assert_eq!(super::thousands(12), "12");
+        assert_eq!(super::thousands(-1000), "-1,000");
+    }
+}

@@ -183,7 +183,7 @@ struct ServeArgs {
     /// The folder holding tour.ron and the site files.
     #[arg(long, default_value = "scenes")]
     tour: PathBuf,
-    /// Where the SQLite database (and an optional moderator-token file) live.
+    /// Where the SQLite database (and an optional `moderators` or `moderator-token` file) live.
     #[arg(long, default_value = "data")]
     data: PathBuf,
     /// A database URL: sqlite://PATH?mode=rwc, or postgres://user:password@host/db (default: SQLite in DATA/cloudhall.db).
@@ -198,6 +198,9 @@ struct ServeArgs {
     /// The browser viewer to serve at `/` (built by `make web`).
     #[arg(long, default_value = "web/dist")]
     web: PathBuf,
+    /// The time zone of the statistics' days, as hours east of UTC (China Standard Time by default).
+    #[arg(long, default_value = "+08:00", allow_hyphen_values = true)]
+    utc_offset: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -412,8 +415,16 @@ fn serve(args: ServeArgs) -> ExitCode {
         },
         None => WordList::parse(cloudhall::server::guard::DEFAULT_WORDS),
     };
+    let utc_offset = match cloudhall::server::parse_utc_offset(&args.utc_offset) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: --utc-offset: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let config = ServerConfig {
         addr: args.addr,
+        utc_offset,
         moderator_token: moderator_token(&args.data),
         tour_dir: args.tour,
         data_dir: args.data,

@@ -14,9 +14,11 @@ use cloudhall::server::store::Store;
 use cloudhall::server::{AppState, router};
 use cloudhall::viewer::ViewerOptions;
 use cloudhall::viewer::headless::{headless_app, pump, settle};
+use cloudhall::viewer::map::{MapState, VisitLine};
 use cloudhall::viewer::memorial::{Memorial, MemorialButton};
 use cloudhall::viewer::panorama::PanoramaStatus;
 use cloudhall::viewer::ui::Panel;
+use cloudhall::viewer::visits::VisitCounts;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -88,6 +90,30 @@ fn online_viewer_downloads_records_visits_and_queues_offerings_while_offline() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(visits, 1, "one scene entered, one visit recorded");
+
+    // The city map shows the hall's visit counter (访问量), and the site's card its own.
+    {
+        let mut map = app.world_mut().resource_mut::<MapState>();
+        map.open = true;
+        map.selected = Some("alpha".into());
+    }
+    let started = std::time::Instant::now();
+    while app.world().resource::<VisitCounts>().total != Some(1) && started.elapsed().as_secs() < 20 {
+        pump(&mut app);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(app.world().resource::<VisitCounts>().total, Some(1), "the counter came from the server");
+    pump(&mut app);
+    let lines: Vec<String> = {
+        let mut q = app.world_mut().query_filtered::<&Text, With<VisitLine>>();
+        q.iter(app.world()).map(|t| t.0.clone()).collect()
+    };
+    assert_eq!(lines, vec!["访问量 1".to_string()], "the site's card shows its visits");
+    {
+        let mut map = app.world_mut().resource_mut::<MapState>();
+        map.open = false;
+        map.selected = None;
+    }
 
     // The server goes away; the visitor opens the memorial of the hall and lays a flower.
     let _ = stop.send(());

@@ -45,7 +45,8 @@ struct Api {
 impl Api {
     async fn with(store: Store) -> Api {
         let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
-        let state: Arc<AppState> = AppState::new(tour, store, WordList::parse("spam\n广告"), Some(TOKEN.into())).await;
+        let tokens = format!("moderator:{TOKEN}, alice:token-of-alice, bob:token-of-bob");
+        let state: Arc<AppState> = AppState::new(tour, store, WordList::parse("spam\n广告"), Some(tokens)).await;
         Api { app: router(state) }
     }
 
@@ -157,8 +158,96 @@ async fn visits_are_counted_in_stats(api: Api) {
     let (_, stats) = api.get("/api/v1/stats").await;
     assert_eq!(stats["total_visits"], 3);
     assert_eq!(stats["visits_per_site"], json!([["alpha", 3]]));
-    assert_eq!(stats["visits_per_day"].as_array().map(Vec::len), Some(1));
-    assert_eq!(stats["visits_per_day"][0][1], 3);
+    // Every day of the last 30 and of the last 365, today (China Standard Time) last.
+    let today = cloudhall::server::store::day_of(cloudhall::server::store::now_secs() + 8 * 3600);
+    assert_eq!(stats["today"], today.as_str());
+    assert_eq!(stats["visits_per_day"].as_array().map(Vec::len), Some(30));
+    assert_eq!(stats["visits_per_day"][29], json!([today, 3]));
+    assert_eq!(stats["visits_per_day"][0][1], 0);
+    assert_eq!(stats["visits_per_day_year"].as_array().map(Vec::len), Some(365));
+    assert_eq!(stats["visits_per_day_year"][364][1], 3);
+    // The visitors' counter, from memory, and cacheable for half a minute.
+    let (s, h, b) = api.call(Request::get("/api/v1/visits/count").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CACHE_CONTROL].to_str().expect("ascii").contains("max-age=30"));
+    let count: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(count, json!({"total": 3, "sites": {"alpha": 3}}));
+    // The page for staff, and the numbers as CSV.
+    let (s, h, b) = api.call(Request::get("/stats.html").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/html"));
+    let page = String::from_utf8(b).expect("utf-8");
+    for chart in ["visits-30-days", "visits-year", "visits-per-site", "offerings-per-site", "offerings-per-person"] {
+        assert!(page.contains(&format!("data-chart=\"{chart}\"")), "the page has the chart {chart}");
+    }
+    assert_eq!(page.matches("<svg").count(), 5);
+    assert!(page.contains("id=\"total-visits\">3<"));
+    let (s, h, b) = api.call(Request::get("/api/v1/stats.csv").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/csv"));
+    let csv = String::from_utf8(b).expect("utf-8");
+    assert!(csv.starts_with("chart,label,value\n"));
+    assert!(csv.contains("totals,total-visits,3\n"));
+    assert!(csv.contains(&format!("visits-30-days,{today},3\n")));
+    assert_eq!(csv.lines().filter(|l| l.starts_with("visits-year,")).count(), 365);
+}
+
+async fn named_moderators_decide_alone_or_in_bulk_and_the_log_says_who(api: Api) {
+    let msg = |key: &str, text: &str| json!({"target": {"site": "alpha"}, "name": "学生", "text": text, "client_id": format!("c-{key}"), "idempotency_key": key});
+    for (k, t) in [("m1", "缅怀先烈"), ("m2", "<b>英雄</b>"), ("m3", "永垂不朽")] {
+        let (s, v) = api.post("/api/v1/memorial/messages", msg(k, t)).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    }
+    let (s, _, b) = api.get_with("/api/v1/memorial/pending", header::AUTHORIZATION, "Bearer token-of-bob").await;
+    assert_eq!(s, StatusCode::OK);
+    let pending: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(pending["moderator"], "bob");
+    let ids: Vec<i64> =
+        pending["messages"].as_array().expect("list").iter().map(|m| m["id"].as_i64().expect("id")).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    // One by Alice, two at once by Bob.
+    let (s, v) = api
+        .post_raw(&format!("/api/v1/memorial/messages/{}/reject", ids[0]), String::new(), Some("token-of-alice"))
+        .await;
+    assert_eq!((s, v["by"].as_str()), (StatusCode::OK, Some("alice")));
+    let bulk = json!({"ids": [ids[1], ids[2], 99999], "decision": "approve"});
+    let (s, v) = api.post_raw("/api/v1/memorial/review", bulk.to_string(), Some("token-of-bob")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["done"], json!([ids[1], ids[2]]));
+    assert_eq!(v["missing"], json!([99999]));
+    let (s, _) = api
+        .post_raw(
+            "/api/v1/memorial/review",
+            json!({"ids": [ids[0]], "decision": "maybe"}).to_string(),
+            Some("token-of-bob"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = api.post_raw("/api/v1/memorial/review", bulk.to_string(), Some("token-of-eve")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "no decision without a valid token");
+    let (_, _, b) = api.get_with("/api/v1/memorial/decisions", header::AUTHORIZATION, "Bearer token-of-alice").await;
+    let log: Value = serde_json::from_slice(&b).expect("json");
+    let who: Vec<(i64, &str, &str)> = log["decisions"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .map(|d| {
+            (
+                d["message_id"].as_i64().expect("id"),
+                d["decision"].as_str().expect("d"),
+                d["moderator"].as_str().expect("m"),
+            )
+        })
+        .collect();
+    assert_eq!(who, vec![(ids[2], "approved", "bob"), (ids[1], "approved", "bob"), (ids[0], "rejected", "alice")]);
+    let (_, list) = api.get("/api/v1/memorial/messages?site=alpha").await;
+    assert_eq!(list["messages"].as_array().map(Vec::len), Some(2));
+    // The moderation page itself is static, and keeps to its own script.
+    let (s, h, b) = api.call(Request::get("/admin").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii").contains("frame-ancestors 'none'"));
+    assert!(String::from_utf8(b).expect("utf-8").contains("sessionStorage"));
 }
 
 async fn offerings_count_once_per_idempotency_key(api: Api) {
@@ -317,6 +406,7 @@ on_both!(
     tour_json_with_etag_and_health,
     assets_with_etag_range_and_no_way_out,
     visits_are_counted_in_stats,
+    named_moderators_decide_alone_or_in_bulk_and_the_log_says_who,
     offerings_count_once_per_idempotency_key,
     bad_requests_get_a_4xx_and_a_reason,
     messages_appear_only_after_approval_and_moderation_needs_the_token,

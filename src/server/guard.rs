@@ -1,4 +1,4 @@
-//! What protects the memorial: the word list, rate limits, and the moderators' token.
+//! What protects the memorial: the word list, rate limits, and the moderators' tokens.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -36,8 +36,64 @@ impl WordList {
 
     /// The first listed word the text contains (case-insensitive, spaces ignored).
     pub fn find(&self, text: &str) -> Option<&str> {
+        self.all(text).into_iter().next()
+    }
+
+    /// Every listed word the text contains: what the moderation page highlights (a message
+    /// stored before a word was added to the list still shows it).
+    pub fn all(&self, text: &str) -> Vec<&str> {
         let t: String = text.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
-        self.words.iter().find(|w| t.contains(w.as_str())).map(String::as_str)
+        self.words.iter().filter(|w| t.contains(w.as_str())).map(String::as_str).collect()
+    }
+}
+
+/// The moderators: each token with the name its decisions are logged under.
+#[derive(Debug, Clone, Default)]
+pub struct Moderators {
+    tokens: Vec<(String, String)>,
+}
+
+impl Moderators {
+    /// `name:token` pairs separated by commas or new lines (`#` comments); a spec that is one
+    /// bare token is the moderator called `moderator`. Empty: no moderation.
+    pub fn parse(spec: &str) -> Result<Moderators, String> {
+        let entries: Vec<&str> =
+            spec.split([',', '\n']).map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        if let [one] = entries.as_slice()
+            && !one.contains(':')
+        {
+            return Ok(Moderators { tokens: vec![("moderator".into(), one.to_string())] });
+        }
+        let mut tokens = Vec::new();
+        for e in entries {
+            let Some((name, token)) = e.split_once(':') else {
+                return Err(format!("`{e}` is not `name:token` (each moderator's token needs a name)"));
+            };
+            let (name, token) = (name.trim(), token.trim());
+            if name.is_empty() || token.len() < 8 {
+                return Err(format!("moderator `{name}`: give a name and a token of at least 8 characters"));
+            }
+            if tokens.iter().any(|(n, _): &(String, String)| n == name) {
+                return Err(format!("moderator `{name}` is named twice"));
+            }
+            tokens.push((name.to_string(), token.to_string()));
+        }
+        Ok(Moderators { tokens })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The name of the moderator whose token this is (every token is compared, in constant time).
+    pub fn who(&self, presented: &str) -> Option<&str> {
+        let mut found = None;
+        for (name, token) in &self.tokens {
+            if token_matches(presented, token) && found.is_none() {
+                found = Some(name.as_str());
+            }
+        }
+        found
     }
 }
 
@@ -150,6 +206,21 @@ mod tests {
             r.allow(&format!("k{i}"), t0 + Duration::from_millis(i));
         }
         assert!(r.buckets.len() < 9000, "{}", r.buckets.len());
+    }
+
+    #[test]
+    fn moderators_have_named_tokens() {
+        let m = Moderators::parse("# the hall's staff\nalice: token-aaaa, bob:token-bbbb").unwrap();
+        assert_eq!(m.who("token-aaaa"), Some("alice"));
+        assert_eq!(m.who("token-bbbb"), Some("bob"));
+        assert_eq!(m.who("token-cccc"), None);
+        assert_eq!(Moderators::parse("s3cret-token").unwrap().who("s3cret-token"), Some("moderator"));
+        assert!(Moderators::parse("").unwrap().is_empty());
+        assert!(Moderators::parse("alice:short").unwrap_err().contains("8 characters"));
+        assert!(Moderators::parse("alice:token-aaaa,alice:token-bbbb").unwrap_err().contains("twice"));
+        assert!(Moderators::parse("alice:token-aaaa,nonameatall").unwrap_err().contains("name:token"));
+        let w = WordList::parse("spam\nscam");
+        assert_eq!(w.all("SPAM and s c a m"), vec!["spam", "scam"]);
     }
 
     #[test]

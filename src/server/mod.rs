@@ -3,9 +3,11 @@
 //!
 //! Handlers stay thin: checks live in [`guard`], data in [`store`], files in [`files`].
 
+pub mod admin;
 pub mod files;
 pub mod guard;
 pub mod live;
+pub mod stats;
 pub mod store;
 pub mod web;
 
@@ -41,8 +43,11 @@ pub struct ServerConfig {
     pub tour_dir: PathBuf,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
-    /// The moderators' bearer token; without one, moderation answers 401.
+    /// The moderators' bearer tokens, `name:token` pairs (or one bare token); without any,
+    /// moderation answers 401.
     pub moderator_token: Option<String>,
+    /// Seconds east of UTC where the statistics' days begin (China Standard Time by default).
+    pub utc_offset: i64,
     pub words: WordList,
     /// Limits and timings of live guided sessions.
     pub live: live::LiveConfig,
@@ -62,9 +67,15 @@ pub struct AppState {
     pub words: WordList,
     /// Live guided sessions.
     pub live: Arc<live::Hub>,
-    moderator_token: Option<String>,
+    moderators: guard::Moderators,
     limits: Mutex<Limits>,
     metrics: Metrics,
+    /// The statistics as last computed ([`admin`]).
+    stats: Mutex<Option<Arc<stats::Rendered>>>,
+    /// The time zone the statistics' days are in, as the page names it.
+    zone: String,
+    /// Visits so far, for the visitors' counter.
+    visit_counter: stats::VisitCounter,
 }
 
 struct Limits {
@@ -113,6 +124,15 @@ impl AppState {
         let body = serde_json::to_vec(&v).unwrap_or_default();
         let tour_etag = format!("\"{:x}\"", Sha256::digest(&body));
         let minute = std::time::Duration::from_secs(60);
+        let moderators = guard::Moderators::parse(moderator_token.as_deref().unwrap_or("")).unwrap_or_else(|e| {
+            tracing::error!("moderation is off: {e}");
+            guard::Moderators::default()
+        });
+        let visit_counter = stats::VisitCounter::new(store.visit_totals().await.unwrap_or_else(|e| {
+            tracing::error!("the visit counter starts at zero: {e}");
+            Vec::new()
+        }));
+        let zone = zone_name(store.utc_offset);
         let hub = live::Hub::new(store.clone(), words.clone(), live::known(&tour), live);
         Arc::new(AppState {
             tour,
@@ -122,7 +142,10 @@ impl AppState {
             live: hub,
             store,
             words,
-            moderator_token: moderator_token.filter(|t| !t.trim().is_empty()),
+            moderators,
+            stats: Mutex::new(None),
+            zone,
+            visit_counter,
             limits: Mutex::new(Limits {
                 // A visitor may lay about one offering every two seconds, in bursts of 30.
                 offerings_per_client: RateLimiter::new(30, std::time::Duration::from_secs(2)),
@@ -134,6 +157,27 @@ impl AppState {
             }),
             metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
         })
+    }
+}
+
+/// How the statistics page names a time zone `secs` east of UTC.
+fn zone_name(secs: i64) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let name = format!("UTC{sign}{:02}:{:02}", secs.abs() / 3600, secs.abs() % 3600 / 60);
+    if secs == store::CHINA_STANDARD_TIME { format!("{name}, 北京时间 China Standard Time") } else { name }
+}
+
+/// `+08:00`, `-05:30`, `8` or `0`: hours (and minutes) east of UTC, as seconds.
+pub fn parse_utc_offset(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let (sign, rest) = match t.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    match (h.parse::<i64>(), m.parse::<i64>()) {
+        (Ok(h), Ok(m)) if h <= 14 && m < 60 => Ok(sign * (h * 3600 + m * 60)),
+        _ => Err(format!("`{s}` is not a UTC offset: write it as +08:00 or -05:30")),
     }
 }
 
@@ -221,13 +265,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/tour", get(tour))
         .route("/assets/{*path}", get(asset))
         .route("/api/v1/visits", post(visit))
-        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/visits/count", get(admin::visit_count))
+        .route("/api/v1/stats", get(admin::stats_json))
+        .route("/api/v1/stats.csv", get(admin::stats_csv))
+        .route("/stats.html", get(admin::stats_page))
+        .route("/admin", get(admin::admin_page))
         .route("/api/v1/memorial/offerings", post(offering))
         .route("/api/v1/memorial/counts", get(counts))
         .route("/api/v1/memorial/messages", post(message).get(messages))
-        .route("/api/v1/memorial/pending", get(pending))
-        .route("/api/v1/memorial/messages/{id}/approve", post(approve))
-        .route("/api/v1/memorial/messages/{id}/reject", post(reject))
+        .route("/api/v1/memorial/pending", get(admin::pending))
+        .route("/api/v1/memorial/review", post(admin::review_many))
+        .route("/api/v1/memorial/decisions", get(admin::decisions))
+        .route("/api/v1/memorial/messages/{id}/approve", post(admin::approve))
+        .route("/api/v1/memorial/messages/{id}/reject", post(admin::reject))
         .route("/api/v1/sessions", post(create_session))
         .route("/api/v1/sessions/{code}", get(session_info))
         .route("/api/v1/sessions/{code}/ws", get(session_ws))
@@ -372,12 +422,9 @@ async fn visit(State(s): State<Arc<AppState>>, raw: Result<Bytes, BytesRejection
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no scene `{}` in site `{}`", v.scene, v.site)));
     }
     s.store.record_visit(&v.site, &v.scene, &v.client_id).await.map_err(internal)?;
+    s.visit_counter.add(&v.site);
     s.metrics.visits.fetch_add(1, Ordering::Relaxed);
     Ok((StatusCode::CREATED, Json(json!({ "recorded": true }))).into_response())
-}
-
-async fn stats(State(s): State<Arc<AppState>>) -> Result<Json<store::Stats>, ApiError> {
-    Ok(Json(s.store.stats().await.map_err(internal)?))
 }
 
 /// A target that exists in the tour.
@@ -517,56 +564,6 @@ async fn messages(
     Ok(Json(json!({ "target": t, "page": page, "per_page": per, "messages": list })))
 }
 
-/// Moderation needs `Authorization: Bearer <token>` matching the configured token.
-fn authorise(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = &s.moderator_token else {
-        return Err(ApiError(
-            StatusCode::UNAUTHORIZED,
-            "moderation is not enabled on this server (no moderator token is set)".into(),
-        ));
-    };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if guard::token_matches(presented.trim(), expected) {
-        Ok(())
-    } else {
-        Err(ApiError(StatusCode::UNAUTHORIZED, "a valid moderator token is required".into()))
-    }
-}
-
-async fn pending(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    authorise(&s, &headers)?;
-    Ok(Json(json!({ "messages": s.store.pending().await.map_err(internal)? })))
-}
-
-async fn review(s: Arc<AppState>, headers: HeaderMap, id: String, approve: bool) -> Result<Json<Value>, ApiError> {
-    authorise(&s, &headers)?;
-    let id: i64 = id.parse().map_err(|_| bad(format!("`{id}` is not a message id")))?;
-    if !s.store.review(id, approve).await.map_err(internal)? {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no message {id}")));
-    }
-    Ok(Json(json!({ "id": id, "status": if approve { "approved" } else { "rejected" } })))
-}
-
-async fn approve(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    review(s, headers, id, true).await
-}
-
-async fn reject(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    review(s, headers, id, false).await
-}
-
 /// `POST /api/v1/sessions`: a new live session, its join code and the teacher's token.
 async fn create_session(State(s): State<Arc<AppState>>, ClientAddr(addr): ClientAddr) -> Result<Response, ApiError> {
     if !s.limits.lock().await.sessions_per_address.allow(&addr, Instant::now()) {
@@ -621,11 +618,14 @@ async fn session_ws(
         .on_upgrade(move |socket| live::run(hub, session, socket)))
 }
 
-/// The moderator token from `CLOUDHALL_MODERATOR_TOKEN`, or the file `moderator-token` in the
-/// data folder.
+/// The moderators' tokens: `CLOUDHALL_MODERATOR_TOKENS` (`name:token,name:token`), else
+/// `CLOUDHALL_MODERATOR_TOKEN` (one token), else the file `moderators` (a `name:token` a line) or
+/// `moderator-token` in the data folder.
 pub fn moderator_token(data_dir: &Path) -> Option<String> {
-    std::env::var("CLOUDHALL_MODERATOR_TOKEN")
+    std::env::var("CLOUDHALL_MODERATOR_TOKENS")
         .ok()
+        .or_else(|| std::env::var("CLOUDHALL_MODERATOR_TOKEN").ok())
+        .or_else(|| std::fs::read_to_string(data_dir.join("moderators")).ok())
         .or_else(|| std::fs::read_to_string(data_dir.join("moderator-token")).ok())
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
@@ -644,7 +644,10 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
         Some(url) => url.clone(),
         None => format!("sqlite://{}?mode=rwc", config.data_dir.join("cloudhall.db").display()),
     };
-    let store = Store::open(&url).await?;
+    let store = Store::open(&url).await?.with_utc_offset(config.utc_offset);
+    if let Some(spec) = &config.moderator_token {
+        guard::Moderators::parse(spec).map_err(|e| format!("the moderators' tokens: {e}"))?;
+    }
     if config.moderator_token.is_none() {
         tracing::warn!(
             "no moderator token: set CLOUDHALL_MODERATOR_TOKEN or write {}/moderator-token to enable moderation",

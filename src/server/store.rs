@@ -41,19 +41,43 @@ pub enum Written {
     Repeat(i64),
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
 pub struct Stats {
     pub total_visits: i64,
     pub visits_per_site: Vec<(String, i64)>,
-    /// The last 30 days, oldest first: (YYYY-MM-DD, visits).
+    /// The last 30 days, oldest first: (YYYY-MM-DD, visits), every day present (0 if none).
     pub visits_per_day: Vec<(String, i64)>,
+    /// The last 365 days, the same way.
+    pub visits_per_day_year: Vec<(String, i64)>,
     pub offerings_per_site: Vec<(String, i64)>,
     pub offerings_per_person: Vec<(String, i64)>,
+    /// Live classes held, and students who joined one.
+    pub live_sessions: i64,
+    pub live_students: i64,
+    /// The day the figures end on (YYYY-MM-DD, in the server's time zone).
+    pub today: String,
+}
+
+/// A moderator's decision on a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub message_id: i64,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    pub moderator: String,
+    pub at: i64,
+}
+
+/// The `days` days ending on `today` (YYYY-MM-DD), oldest first.
+pub fn days_until(today_secs: i64, days: i64) -> Vec<String> {
+    (0..days).rev().map(|back| day_of(today_secs - back * 86_400)).collect()
 }
 
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Seconds east of UTC of the server's time zone: where days begin for visits.
+    pub utc_offset: i64,
     /// `sqlite` or `postgres`.
     pub backend: &'static str,
     /// Offerings go through one writer that commits them in groups.
@@ -100,6 +124,14 @@ const SQLITE_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS offering_counts (target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (target_kind, target_id, kind))",
     "CREATE TABLE IF NOT EXISTS live_sessions (code TEXT PRIMARY KEY, token_hash TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, teacher_left_at INTEGER, ended INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS live_students (code TEXT NOT NULL, id TEXT NOT NULL, resume_hash TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (code, id))",
+    // Visits counted by day and site as they are stored, so statistics read a few thousand rows
+    // however many visits there are.
+    "CREATE TABLE IF NOT EXISTS visit_days (day TEXT NOT NULL, site TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, site))",
+    // Live classes held and students reached (kept when a session's code is reused).
+    "CREATE TABLE IF NOT EXISTS live_held (code TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (code, created_at))",
+    "CREATE TABLE IF NOT EXISTS live_reached (code TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (code, id))",
+    // Moderators' decisions, by the name of the token that made them.
+    "CREATE TABLE IF NOT EXISTS decisions (id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL, decision TEXT NOT NULL, moderator TEXT NOT NULL, at INTEGER NOT NULL)",
 ];
 
 const POSTGRES_SCHEMA: &[&str] = &[
@@ -112,13 +144,24 @@ const POSTGRES_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS offering_counts (target_kind TEXT NOT NULL, target_id TEXT NOT NULL, kind TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (target_kind, target_id, kind))",
     "CREATE TABLE IF NOT EXISTS live_sessions (code TEXT PRIMARY KEY, token_hash TEXT NOT NULL, state TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, teacher_left_at BIGINT, ended BIGINT NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS live_students (code TEXT NOT NULL, id TEXT NOT NULL, resume_hash TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (code, id))",
+    // Visits counted by day and site as they are stored, so statistics read a few thousand rows
+    // however many visits there are.
+    "CREATE TABLE IF NOT EXISTS visit_days (day TEXT NOT NULL, site TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (day, site))",
+    // Live classes held and students reached (kept when a session's code is reused).
+    "CREATE TABLE IF NOT EXISTS live_held (code TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (code, created_at))",
+    "CREATE TABLE IF NOT EXISTS live_reached (code TEXT NOT NULL, id TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (code, id))",
+    // Moderators' decisions, by the name of the token that made them.
+    "CREATE TABLE IF NOT EXISTS decisions (id BIGSERIAL PRIMARY KEY, message_id BIGINT NOT NULL, decision TEXT NOT NULL, moderator TEXT NOT NULL, at BIGINT NOT NULL)",
 ];
 
 pub fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// `YYYY-MM-DD` (UTC) of unix seconds.
+/// China Standard Time, UTC+8 all year: the default time zone of the hall's statistics.
+pub const CHINA_STANDARD_TIME: i64 = 8 * 3600;
+
+/// `YYYY-MM-DD` of unix seconds (UTC; add a zone's offset first for its local day).
 pub fn day_of(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -182,23 +225,65 @@ impl Store {
                 .await
                 .map_err(|e| format!("migration failed: {e}"))?;
         }
+        // ...and before the visits' day counts.
+        let days: i64 = sqlx::query("SELECT COUNT(*) FROM visit_days").fetch_one(&pool).await.map_err(db)?.get(0);
+        if days == 0 {
+            sqlx::query(
+                "INSERT INTO visit_days (day, site, n) SELECT day, site, COUNT(*) FROM visits GROUP BY day, site",
+            )
+            .execute(&pool)
+            .await
+            .map_err(|e| format!("migration failed: {e}"))?;
+        }
         let (tx, rx) = tokio::sync::mpsc::channel(4096);
         tokio::spawn(offering_writer(pool.clone(), rx));
-        Ok(Store { pool, backend, offerings: tx, url: url.to_string() })
+        Ok(Store { pool, utc_offset: CHINA_STANDARD_TIME, backend, offerings: tx, url: url.to_string() })
     }
 
+    /// The same store, counting days in a time zone `secs` east of UTC.
+    pub fn with_utc_offset(mut self, secs: i64) -> Store {
+        self.utc_offset = secs;
+        self
+    }
+
+    /// Unix seconds now, moved into the server's time zone (for [`day_of`]).
+    pub fn local_now(&self) -> i64 {
+        now_secs() + self.utc_offset
+    }
+
+    /// Store a visit and count it in its day, in one transaction.
     pub async fn record_visit(&self, site: &str, scene: &str, client_id: &str) -> Result<(), String> {
         let at = now_secs();
+        let day = day_of(at + self.utc_offset);
+        let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query("INSERT INTO visits (site, scene, client_id, day, at) VALUES ($1, $2, $3, $4, $5)")
             .bind(site)
             .bind(scene)
             .bind(client_id)
-            .bind(day_of(at))
+            .bind(day.as_str())
             .bind(at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO visit_days (day, site, n) VALUES ($1, $2, 1) ON CONFLICT (day, site) DO UPDATE SET n = visit_days.n + 1",
+        )
+        .bind(day.as_str())
+        .bind(site)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(())
+    }
+
+    /// Visits so far: in all, and per site (for the visitors' counter, kept in memory).
+    pub async fn visit_totals(&self) -> Result<Vec<(String, i64)>, String> {
+        let rows = sqlx::query("SELECT site, CAST(SUM(n) AS BIGINT) FROM visit_days GROUP BY site ORDER BY site")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     /// Store an offering; answers once it is committed (in a group with others arriving at the
@@ -316,19 +401,20 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The statistics, from the day counts and the offering counts (a few thousand rows at most,
+    /// however many visits and offerings are stored).
     pub async fn stats(&self) -> Result<Stats, String> {
         let pairs = |rows: Vec<AnyRow>| -> Vec<(String, i64)> { rows.iter().map(|r| (r.get(0), r.get(1))).collect() };
-        let total: i64 = sqlx::query("SELECT COUNT(*) FROM visits").fetch_one(&self.pool).await.map_err(db)?.get(0);
-        let per_site = sqlx::query("SELECT site, COUNT(*) FROM visits GROUP BY site ORDER BY site")
+        let now = self.local_now();
+        let per_site = self.visit_totals().await?;
+        let year = days_until(now, 365);
+        let by_day = sqlx::query("SELECT day, CAST(SUM(n) AS BIGINT) FROM visit_days WHERE day >= $1 GROUP BY day")
+            .bind(year[0].as_str())
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        let since = day_of(now_secs() - 29 * 86_400);
-        let per_day = sqlx::query("SELECT day, COUNT(*) FROM visits WHERE day >= $1 GROUP BY day ORDER BY day")
-            .bind(since)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+        let by_day: std::collections::HashMap<String, i64> = pairs(by_day).into_iter().collect();
+        let filled = |days: &[String]| days.iter().map(|d| (d.clone(), by_day.get(d).copied().unwrap_or(0))).collect();
         let by = |kind: &'static str| {
             sqlx::query("SELECT target_id, CAST(SUM(n) AS BIGINT) FROM offering_counts WHERE target_kind = $1 GROUP BY target_id ORDER BY target_id")
                 .bind(kind)
@@ -336,13 +422,46 @@ impl Store {
         };
         let sites = by("site").await.map_err(db)?;
         let people = by("person").await.map_err(db)?;
+        let count = |sql: &'static str| async move {
+            sqlx::query(sql).fetch_one(&self.pool).await.map(|r| r.get::<i64, _>(0)).map_err(db)
+        };
         Ok(Stats {
-            total_visits: total,
-            visits_per_site: pairs(per_site),
-            visits_per_day: pairs(per_day),
+            total_visits: per_site.iter().map(|(_, n)| n).sum(),
+            visits_per_site: per_site,
+            visits_per_day: filled(&year[year.len() - 30..]),
+            visits_per_day_year: filled(&year),
             offerings_per_site: pairs(sites),
             offerings_per_person: pairs(people),
+            live_sessions: count("SELECT COUNT(*) FROM live_held").await?,
+            live_students: count("SELECT COUNT(*) FROM live_reached").await?,
+            today: day_of(now),
         })
+    }
+
+    /// Keep a moderator's decision in the log.
+    pub async fn log_decision(&self, message_id: i64, approve: bool, moderator: &str) -> Result<(), String> {
+        sqlx::query("INSERT INTO decisions (message_id, decision, moderator, at) VALUES ($1, $2, $3, $4)")
+            .bind(message_id)
+            .bind(if approve { "approved" } else { "rejected" })
+            .bind(moderator)
+            .bind(now_secs())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// The latest decisions, newest first.
+    pub async fn decisions(&self, limit: i64) -> Result<Vec<Decision>, String> {
+        let rows = sqlx::query("SELECT message_id, decision, moderator, at FROM decisions ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| Decision { message_id: r.get(0), decision: r.get(1), moderator: r.get(2), at: r.get(3) })
+            .collect())
     }
 
     /// Record a new live session; false when the code is taken (by a session not yet ended).
@@ -380,7 +499,18 @@ impl Store {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        Ok(r.rows_affected() == 1)
+        let made = r.rows_affected() == 1;
+        if made {
+            sqlx::query(
+                "INSERT INTO live_held (code, created_at) VALUES ($1, $2) ON CONFLICT (code, created_at) DO NOTHING",
+            )
+            .bind(code)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        }
+        Ok(made)
     }
 
     /// A live session and its roster.
@@ -445,16 +575,27 @@ impl Store {
         data: Option<&str>,
     ) -> Result<(), String> {
         match data {
-            Some(data) => sqlx::query(
-                "INSERT INTO live_students (code, id, resume_hash, data) VALUES ($1, $2, $3, $4) ON CONFLICT (code, id) DO UPDATE SET data = excluded.data, resume_hash = excluded.resume_hash",
-            )
-            .bind(code)
-            .bind(id)
-            .bind(resume_hash)
-            .bind(data)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?,
+            Some(data) => {
+                sqlx::query(
+                    "INSERT INTO live_reached (code, id, at) VALUES ($1, $2, $3) ON CONFLICT (code, id) DO NOTHING",
+                )
+                .bind(code)
+                .bind(id)
+                .bind(now_secs())
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO live_students (code, id, resume_hash, data) VALUES ($1, $2, $3, $4) ON CONFLICT (code, id) DO UPDATE SET data = excluded.data, resume_hash = excluded.resume_hash",
+                )
+                .bind(code)
+                .bind(id)
+                .bind(resume_hash)
+                .bind(data)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?
+            }
             None => sqlx::query("DELETE FROM live_students WHERE code = $1 AND id = $2")
                 .bind(code)
                 .bind(id)

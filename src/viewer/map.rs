@@ -103,6 +103,9 @@ struct SearchResults;
 struct Card;
 #[derive(Component)]
 struct CardBody;
+/// The site card's visit count.
+#[derive(Component)]
+pub struct VisitLine;
 #[derive(Component)]
 struct CardThumb;
 #[derive(Component)]
@@ -668,13 +671,14 @@ fn card(
     settings: Res<Settings>,
     tour: Res<TourData>,
     visited: Res<Visited>,
+    visits: Res<super::visits::VisitCounts>,
     assets: Res<AssetServer>,
     mut card: Query<&mut Node, (With<Card>, Without<HonourButton>)>,
     mut honour: Query<&mut Node, (With<HonourButton>, Without<Card>)>,
     body: Query<Entity, With<CardBody>>,
     mut thumb: Query<&mut ImageNode, With<CardThumb>>,
 ) {
-    if !state.is_changed() && !settings.is_changed() {
+    if !state.is_changed() && !settings.is_changed() && !visits.is_changed() {
         return;
     }
     let site = state.selected.as_ref().and_then(|id| tour.0.site(id));
@@ -709,12 +713,17 @@ fn card(
             if visited.0.contains(&site.id) { " · visited" } else { "" }
         ),
     };
+    // The hall's visit counter, once the server has said (访问量).
+    let count = visits.sites.get(&site.id).map(|n| super::visits::VisitCounts::line(*n, lang));
     for e in &body {
         commands.entity(e).despawn_children();
         commands.entity(e).with_children(|b| {
             b.spawn(label(site.name.get(lang), 22.0, Color::srgb(0.96, 0.84, 0.48)));
             b.spawn(label(site.location.district.get(lang), 14.0, Color::srgb(0.8, 0.8, 0.8)));
             b.spawn(label(facts.clone(), 14.0, Color::srgb(0.8, 0.8, 0.8)));
+            if let Some(c) = &count {
+                b.spawn((label(c.clone(), 14.0, Color::srgb(0.96, 0.84, 0.48)), VisitLine));
+            }
             b.spawn((
                 label(site.summary.get(lang), 15.0, Color::WHITE),
                 Node { margin: UiRect::top(Val::Px(6.0)), ..default() },

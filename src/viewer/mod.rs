@@ -9,6 +9,7 @@
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
 //! - [`phone`]: the folded interface for phones and small windows
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
+//! - [`visits`]: the hall's visit counter on the map and the site cards
 //! - [`memorial`]: offerings, messages, and their queue on disk
 //! - [`net`]: the tour and assets from a server, visits
 //! - [`live`]: live guided sessions, teacher and students
@@ -37,6 +38,7 @@ pub mod panorama;
 pub mod phone;
 pub mod tiles;
 pub mod ui;
+pub mod visits;
 pub mod vr;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
@@ -180,6 +182,7 @@ impl Plugin for ViewerPlugin {
                 },
             ))
             .add_plugins((
+                visits::VisitCountPlugin,
                 gyro::GyroPlugin,
                 vr::VrPlugin { start: self.options.vr, lens: self.options.lens, distortion: self.options.distortion },
             ))

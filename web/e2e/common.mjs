@@ -28,12 +28,12 @@ export function cloudhall(...args) {
   return r;
 }
 
-/** `cloudhall serve` of the tour in `scenes` with the web build in `web`, on a random port,
- * once it answers: the process and its base URL. */
-export async function serve(scenes, data, web) {
+/** `cloudhall serve` of the tour in `scenes` with the web build in `web` (and `extra` arguments),
+ * on a random port, once it answers: the process and its base URL. */
+export async function serve(scenes, data, web, extra = []) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--tour", scenes, "--data", data, "--web", web],
+  const server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--tour", scenes, "--data", data, "--web", web, ...extra],
     { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
   for (let i = 0; ; i++) {
     try { if ((await fetch(base + "/health")).ok) break; } catch (_) { /* not up yet */ }

@@ -1,0 +1,195 @@
+//! For the hall's staff: `/admin`, the moderation page, and the API behind it; and the handlers
+//! of the statistics ([`super::stats`]).
+//!
+//! Moderation needs `Authorization: Bearer <token>`, one of the named moderators' tokens
+//! ([`super::guard::Moderators`]); every decision is logged with that name. The page keeps the
+//! token for its tab only (session storage) and writes visitors' text as text, never as HTML.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::stats::Rendered;
+use super::{ApiError, AppState, bad, body, internal};
+
+/// The moderation page (static: it asks the API for everything).
+const ADMIN_PAGE: &str = include_str!("admin.html");
+
+pub async fn admin_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            // Its own script only; no frames (clickjacking a moderator).
+            (header::CONTENT_SECURITY_POLICY, "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+        ],
+        ADMIN_PAGE,
+    )
+        .into_response()
+}
+
+/// The moderator a request's bearer token names, or 401 with why.
+pub fn moderator(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    if s.moderators.is_empty() {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "moderation is not enabled on this server (no moderator token is set)".into(),
+        ));
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim();
+    s.moderators
+        .who(presented)
+        .map(str::to_string)
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "a valid moderator token is required".into()))
+}
+
+/// `GET /api/v1/memorial/pending`: the messages waiting, oldest first, each with the listed
+/// words it contains; and who is asking.
+pub async fn pending(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let who = moderator(&s, &headers)?;
+    let list = s.store.pending().await.map_err(internal)?;
+    let messages: Vec<Value> = list
+        .into_iter()
+        .map(|m| {
+            let mut flagged = s.words.all(&m.text);
+            flagged.extend(s.words.all(&m.name));
+            let mut v = serde_json::to_value(&m).unwrap_or_default();
+            v["flagged"] = json!(flagged);
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "moderator": who, "messages": messages })))
+}
+
+/// Approve or reject one message, logged under the moderator's name.
+async fn decide(s: &AppState, who: &str, id: i64, approve: bool) -> Result<bool, ApiError> {
+    if !s.store.review(id, approve).await.map_err(internal)? {
+        return Ok(false);
+    }
+    s.store.log_decision(id, approve, who).await.map_err(internal)?;
+    tracing::info!("message {id} {} by {who}", if approve { "approved" } else { "rejected" });
+    Ok(true)
+}
+
+async fn review_one(s: Arc<AppState>, headers: HeaderMap, id: String, approve: bool) -> Result<Json<Value>, ApiError> {
+    let who = moderator(&s, &headers)?;
+    let id: i64 = id.parse().map_err(|_| bad(format!("`{id}` is not a message id")))?;
+    if !decide(&s, &who, id, approve).await? {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no message {id}")));
+    }
+    Ok(Json(json!({ "id": id, "status": if approve { "approved" } else { "rejected" }, "by": who })))
+}
+
+pub async fn approve(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    review_one(s, headers, id, true).await
+}
+
+pub async fn reject(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    review_one(s, headers, id, false).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewIn {
+    ids: Vec<i64>,
+    /// `approve` or `reject`.
+    decision: String,
+}
+
+/// `POST /api/v1/memorial/review`: a decision on several messages at once.
+pub async fn review_many(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let who = moderator(&s, &headers)?;
+    let r: ReviewIn = body(raw)?;
+    let approve = match r.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => return Err(bad(format!("decision must be `approve` or `reject`, not `{other}`"))),
+    };
+    if r.ids.is_empty() || r.ids.len() > 500 {
+        return Err(bad("give 1 to 500 message ids"));
+    }
+    let mut done = Vec::new();
+    let mut missing = Vec::new();
+    for id in r.ids {
+        if decide(&s, &who, id, approve).await? { done.push(id) } else { missing.push(id) }
+    }
+    Ok(Json(json!({ "done": done, "missing": missing, "by": who })))
+}
+
+/// `GET /api/v1/memorial/decisions`: the latest decisions, newest first.
+pub async fn decisions(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    moderator(&s, &headers)?;
+    Ok(Json(json!({ "decisions": s.store.decisions(200).await.map_err(internal)? })))
+}
+
+/// The statistics, computed at most every [`super::stats::FRESH`].
+async fn rendered(s: &AppState) -> Result<Arc<Rendered>, ApiError> {
+    let mut cache = s.stats.lock().await;
+    if let Some(r) = cache.as_ref()
+        && r.at.elapsed() < super::stats::FRESH
+    {
+        return Ok(r.clone());
+    }
+    let stats = s.store.stats().await.map_err(internal)?;
+    let r = Rendered::new(stats, &s.tour, &s.zone);
+    *cache = Some(r.clone());
+    Ok(r)
+}
+
+fn answer(content_type: &'static str, bytes: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], bytes).into_response()
+}
+
+/// `GET /api/v1/stats`.
+pub async fn stats_json(State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    Ok(answer("application/json", rendered(&s).await?.json.clone()))
+}
+
+/// `GET /stats.html`.
+pub async fn stats_page(State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    Ok(answer("text/html; charset=utf-8", rendered(&s).await?.page.clone()))
+}
+
+/// `GET /api/v1/stats.csv`.
+pub async fn stats_csv(State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let r = rendered(&s).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"cloudhall-stats.csv\""),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        r.csv.clone(),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/visits/count`: the visit counter visitors see, from memory; browsers and
+/// proxies may keep it for half a minute.
+pub async fn visit_count(State(s): State<Arc<AppState>>) -> Response {
+    ([(header::CACHE_CONTROL, "public, max-age=30")], Json(s.visit_counter.json())).into_response()
+}
