@@ -31,6 +31,12 @@ enum Command {
     /// layout, with its config.json), into a folder or into a scene of a tour.
     #[cfg(not(target_arch = "wasm32"))]
     Tiles(TilesArgs),
+    /// Bring a tour made with Pannellum, Marzipano or krpano into the tour as one site.
+    #[cfg(not(target_arch = "wasm32"))]
+    Import(ImportArgs),
+    /// Write a site as a tour another viewer opens (`pannellum`: config.json and panoramas).
+    #[cfg(not(target_arch = "wasm32"))]
+    Export(ExportArgs),
     /// Validate a tour folder and report every mistake as path:line:col.
     Check {
         /// The folder holding tour.ron and the site files.
@@ -225,6 +231,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "server")]
         Command::Serve(args) => serve(args),
         Command::Tiles(args) => tiles(args),
+        #[cfg(not(target_arch = "wasm32"))]
+        Command::Import(args) => import(args),
+        #[cfg(not(target_arch = "wasm32"))]
+        Command::Export(args) => export(args),
         Command::Check { dir, format, quick } => {
             check(&dir, format, if quick { AssetCheck::Headers } else { AssetCheck::Full })
         }
@@ -262,6 +272,115 @@ fn check(dir: &std::path::Path, format: Format, depth: AssetCheck) -> ExitCode {
         }
     }
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Tool {
+    /// A Pannellum configuration (config.json: one panorama, or a tour of scenes).
+    Pannellum,
+    /// A Marzipano Tool export folder (data.js and tiles/).
+    Marzipano,
+    /// A krpano tour file (tour.xml).
+    Krpano,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// Which tool made the tour.
+    #[arg(value_enum)]
+    tool: Tool,
+    /// The tour to import: Pannellum's config.json, Marzipano's export folder, krpano's tour.xml.
+    source: PathBuf,
+    /// The id of the new site (lowercase letters, digits and -).
+    #[arg(long)]
+    site: String,
+    /// The tour folder (tour.ron) the site joins.
+    #[arg(long, default_value = "scenes")]
+    tour: PathBuf,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportTool {
+    /// A Pannellum tour: config.json and the panoramas.
+    Pannellum,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(clap::Args)]
+struct ExportArgs {
+    #[arg(value_enum)]
+    tool: ExportTool,
+    /// The folder to write into.
+    out: PathBuf,
+    /// The site to export.
+    #[arg(long)]
+    site: String,
+    /// The tour folder (tour.ron).
+    #[arg(long, default_value = "scenes")]
+    tour: PathBuf,
+    /// The language of the exported texts.
+    #[arg(long, default_value = "zh")]
+    lang: cloudhall::tour::Lang,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn import(args: ImportArgs) -> ExitCode {
+    use cloudhall::import;
+    let run = || -> Result<import::Report, String> {
+        if args.site.is_empty() || !args.site.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(format!("--site `{}`: use lowercase letters, digits and -", args.site));
+        }
+        let (tour, _) = import::tour_file(&args.tour)?;
+        let imported = match args.tool {
+            Tool::Pannellum => import::pannellum::read(&args.source, &args.site, &tour)?,
+            Tool::Marzipano => import::marzipano::read(&args.source, &args.site, &tour)?,
+            Tool::Krpano => import::krpano::read(&args.source, &args.site, &tour)?,
+        };
+        import::write(&args.tour, imported)
+    };
+    match run() {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "error: {e}
+nothing was written"
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn export(args: ExportArgs) -> ExitCode {
+    match args.tool {
+        ExportTool::Pannellum => {
+            match cloudhall::import::export::pannellum(&args.tour, &args.site, &args.out, args.lang) {
+                Ok(done) => {
+                    println!(
+                        "wrote {} ({} scenes, {} files): open it with pannellum.viewer(element, config)",
+                        args.out.join("config.json").display(),
+                        done.scenes,
+                        done.files
+                    );
+                    for d in &done.dropped {
+                        println!("  not carried over: {d}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
 }
 
 /// What --guide or --join asks for: the session (created for --guide), and for a student the
