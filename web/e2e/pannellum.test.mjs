@@ -2,7 +2,8 @@
 // `cloudhall tiles` makes a multires pyramid of the render-test tour's panorama; Pannellum and
 // `cloudhall view --screenshot` each show it from the same views, and the middles of the two
 // frames must agree. The pyramid `cloudhall tiles --out` writes has exactly the levels, file
-// names and tile sizes Pannellum's generate.py computes, and cloudhall shows such a pyramid.
+// names and tile sizes Pannellum's generate.py computes, and cloudhall shows such a pyramid. A site
+// written by `cloudhall export pannellum` opens in Pannellum as it is and its scene links work.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -293,4 +294,57 @@ test("a pyramid made by Pannellum's own generate.py shows in cloudhall as in Pan
   }
   assert.deepEqual(failures, [], "cloudhall shows generate.py's pyramid as Pannellum does");
   rmSync(dir, { recursive: true });
+});
+
+test("a site exported with `cloudhall export pannellum` opens in Pannellum as it is, and its scene hotspots walk on", async () => {
+  const dir = tourCopy();
+  const out = join(dir, "exported");
+  cloudhall("export", "pannellum", out, "--site", SITE, "--tour", join(dir, "scenes"), "--lang", "en");
+  const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+  assert.equal(config.default.firstScene, SCENE);
+  // The export folder served as it is, with Pannellum's build beside it, and a page that hands
+  // config.json to pannellum.viewer unchanged.
+  const page = `<!doctype html><meta charset=utf-8>
+<link rel=stylesheet href=/pannellum/pannellum.css><script src=/pannellum/pannellum.js></script>
+<style>html,body{margin:0;overflow:hidden}#pano{width:${W}px;height:${H}px}</style><div id=pano></div>
+<script>
+fetch("config.json").then((r) => r.json()).then((config) => {
+  window.viewer = pannellum.viewer("pano", config);
+  viewer.on("error", (e) => { window.failed = String(e); });
+});
+</script>`;
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".jpg": "image/jpeg", ".png": "image/png", ".json": "application/json" };
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    const pannellumFile = path.startsWith("/pannellum/") ? join(PANNELLUM, path.slice("/pannellum/".length)) : null;
+    const file = pannellumFile || join(out, path);
+    let body = path === "/" ? page : null;
+    try { body ??= file.startsWith(pannellumFile ? PANNELLUM + sep : out + sep) ? readFileSync(file) : null; } catch (_) { /* none: 404 */ }
+    res.writeHead(body ? 200 : 404, { "content-type": types[path === "/" ? ".html" : extname(file)] || "application/octet-stream" });
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const tab = await browser.newPage({ viewport: { width: W, height: H } });
+  const problems = [];
+  tab.on("pageerror", (e) => problems.push(String(e)));
+  try {
+    await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+    await tab.waitForFunction(() => window.failed || (window.viewer && viewer.isLoaded()), null, { timeout: 60_000 });
+    assert.equal(await tab.evaluate(() => window.failed || null), null, "Pannellum shows the exported scene");
+    assert.equal(await tab.evaluate(() => viewer.getScene()), SCENE);
+    // Face the Go hotspot and click it, as a visitor would.
+    const go = config.scenes[SCENE].hotSpots.find((h) => h.type === "scene");
+    await tab.evaluate(([yaw, pitch]) => viewer.lookAt(pitch, yaw, 90, false), [go.yaw, go.pitch]);
+    await tab.waitForTimeout(300);
+    await tab.locator(".pnlm-hotspot.pnlm-scene").first().click();
+    await tab.waitForFunction((to) => viewer.getScene() === to && viewer.isLoaded(), go.sceneId, { timeout: 30_000 });
+    if (go.targetYaw !== undefined) {
+      const yaw = await tab.evaluate(() => viewer.getYaw());
+      assert.ok(Math.abs(((yaw - go.targetYaw + 540) % 360) - 180) < 1, `it faces the hotspot's target view: ${yaw}, not ${go.targetYaw}`);
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await tab.close();
+    server.close();
+  }
 });
