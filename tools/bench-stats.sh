@@ -37,7 +37,7 @@ for db in sqlite postgres; do
   t0=$(date +%s.%N)
   if [ "$db" = sqlite ]; then
     ids=$(for s in $sites; do printf "'%s'," "$s"; done | sed 's/,$//')
-    sqlite3 "$data/cloudhall.db" <<SQL
+    sqlite3 "$data/cloudhall.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
 CREATE TEMP TABLE s(n INTEGER, id TEXT);
 INSERT INTO s SELECT key, value FROM json_each('[$(echo "$ids" | tr "'" '"')]');
@@ -84,7 +84,7 @@ SQL
     sleep 2.2
     one=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:18081$path")
     printf "%-15s one request %.1f ms (%.0fx faster than the anchor); " "$path" "$(echo "$one * 1000" | bc -l)" "$(echo "$anchor / ($one * 1000)" | bc -l)"
-    wrk -t2 -c16 -d"${secs}s" --latency "http://127.0.0.1:18081$path" | awk '/Requests\/sec/ {printf "%s requests/s, ", $2} /99%/ {printf "p99 %s\n", $2}'
+    wrk -t2 -c16 -d"${secs}s" --latency "http://127.0.0.1:18081$path" | awk '/Requests\/sec/ {r = $2} /99%/ {p = $2} END {printf "%s requests/s, p99 %s\n", r, p}'
   done
   echo "($total)"
   kill "$pid"; wait "$pid" || true

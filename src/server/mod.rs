@@ -650,7 +650,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
     }
     if config.moderator_token.is_none() {
         tracing::warn!(
-            "no moderator token: set CLOUDHALL_MODERATOR_TOKEN or write {}/moderator-token to enable moderation",
+            "no moderator token: set CLOUDHALL_MODERATOR_TOKENS=name:token,... or write {}/moderators (a name:token a line) to enable moderation at /admin",
             config.data_dir.display()
         );
     }
