@@ -63,9 +63,10 @@ struct ViewArgs {
     /// The scene to open (default: the site's start scene).
     #[arg(long)]
     scene: Option<String>,
-    /// The language of the interface and texts.
-    #[arg(long, default_value = "zh")]
-    lang: cloudhall::tour::Lang,
+    /// The language of the interface and texts (default: the one the visitor chose last time,
+    /// else Chinese).
+    #[arg(long)]
+    lang: Option<cloudhall::tour::Lang>,
     /// Initial yaw in degrees (default: the scene's).
     #[arg(long, allow_hyphen_values = true)]
     yaw: Option<f32>,
@@ -426,7 +427,9 @@ fn view(args: ViewArgs) -> ExitCode {
         tour_dir: args.tour.clone(),
         site: args.site.clone(),
         scene: args.scene.clone(),
-        lang: args.lang,
+        lang: args.lang.unwrap_or(cloudhall::tour::Lang::Zh),
+        lang_given: args.lang.is_some(),
+        remember: args.screenshot.is_none() && !args.bench_go && args.bench_pan.is_none(),
         view: StartView { yaw: args.yaw, pitch: args.pitch, hfov: args.hfov },
         autorotate: !args.no_autorotate && !in_session,
         watch: !args.no_watch && args.screenshot.is_none(),

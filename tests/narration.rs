@@ -15,8 +15,10 @@ use bevy::time::TimeUpdateStrategy;
 use cloudhall::narration::GuideState;
 use cloudhall::tour::Lang;
 use cloudhall::viewer::look::{Look, LookPlugin};
+use cloudhall::viewer::narration::{AudioSettings, Subtitles};
 use cloudhall::viewer::narration::{GuidedTour, NarrationCommand, NarrationPlugin, Playback};
 use cloudhall::viewer::nav::{Current, NavPlugin};
+use cloudhall::viewer::prefs::PrefsPlugin;
 use cloudhall::viewer::{Settings, StartView, TourData, load_tour};
 
 const STEP: Duration = Duration::from_millis(100);
@@ -152,4 +154,51 @@ fn an_ogg_that_does_not_decode_is_reported_and_the_subtitles_go_on() {
     assert!(p.clock.position > 0.5, "the clock, and with it the subtitles, go on");
     assert_eq!(subtitle(&app).as_deref(), Some("欢迎。"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The app with the visitor's remembered languages (kept in XDG_CONFIG_HOME).
+fn app_with_prefs(lang: Lang, lang_given: bool) -> App {
+    let tour = load_tour(&fixture("good")).expect("valid tour");
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, InputPlugin));
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(STEP));
+    app.insert_resource(TourData(Arc::new(tour)));
+    app.insert_resource(Current { site: "alpha".into(), scene: "gate".into() });
+    app.insert_resource(Settings { lang });
+    app.insert_resource(StartView::default());
+    app.add_plugins((LookPlugin, NavPlugin, NarrationPlugin, PrefsPlugin { lang_given, remember: true }));
+    app.update();
+    app.update();
+    app
+}
+
+fn langs(app: &App) -> (Lang, Subtitles) {
+    (app.world().resource::<Settings>().lang, app.world().resource::<AudioSettings>().subtitles)
+}
+
+#[test]
+fn english_has_english_subtitles_and_the_languages_are_remembered() {
+    let config = std::env::temp_dir().join(format!("cloudhall-prefs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&config);
+    unsafe { std::env::set_var("XDG_CONFIG_HOME", &config) };
+    // A first visit in Chinese; the visitor switches the interface to English: the subtitles
+    // follow, and both are kept.
+    let mut first = app_with_prefs(Lang::Zh, false);
+    assert_eq!(langs(&first), (Lang::Zh, Subtitles::Zh));
+    first.world_mut().resource_mut::<Settings>().lang = Lang::En;
+    first.update();
+    first.update();
+    assert_eq!(langs(&first), (Lang::En, Subtitles::En), "an English interface has English subtitles");
+    let kept = std::fs::read_to_string(config.join("cloudhall/prefs.json")).expect("kept");
+    assert!(kept.contains("\"en\""), "{kept}");
+    // The next visit starts as the last ended; the visitor picks Chinese subtitles.
+    let mut second = app_with_prefs(Lang::Zh, false);
+    assert_eq!(langs(&second), (Lang::En, Subtitles::En));
+    second.world_mut().resource_mut::<AudioSettings>().subtitles = Subtitles::Zh;
+    second.update();
+    second.update();
+    // ...which the one after keeps, with the English interface.
+    assert_eq!(langs(&app_with_prefs(Lang::Zh, false)), (Lang::En, Subtitles::Zh));
+    // A language asked for (--lang zh, ?lang=zh) wins over the remembered one.
+    assert_eq!(langs(&app_with_prefs(Lang::Zh, true)).0, Lang::Zh);
 }

@@ -335,6 +335,61 @@ async fn messages_appear_only_after_approval_and_moderation_needs_the_token(api:
     assert_eq!(list["messages"].as_array().map(Vec::len), Some(1), "the rejected message never shows");
 }
 
+async fn writes_are_json_from_this_site_and_their_text_is_clean(api: Api) {
+    let flower =
+        json!({"target": {"site": "alpha"}, "kind": "flower", "client_id": "h1", "idempotency_key": "hk1"}).to_string();
+    let post = |ct: &'static str, origin: Option<&'static str>, uri: &'static str, body: String| {
+        let mut r = Request::post(uri).header(header::CONTENT_TYPE, ct).header(header::HOST, "hall.example:8080");
+        if let Some(o) = origin {
+            r = r.header(header::ORIGIN, o);
+        }
+        r.body(Body::from(body)).expect("req")
+    };
+    // A form's body, or none that says JSON: 415 with the reason.
+    for ct in ["application/x-www-form-urlencoded", "text/plain"] {
+        let (s, _, b) = api.call(post(ct, None, "/api/v1/memorial/offerings", flower.clone())).await;
+        assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
+        assert!(String::from_utf8_lossy(&b).contains("application/json"));
+    }
+    // Another site's page: 403; this site's (and a client that sends no Origin): accepted.
+    let (s, _, b) = api
+        .call(post("application/json", Some("https://evil.example"), "/api/v1/memorial/offerings", flower.clone()))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&b));
+    let (s, _, _) = api
+        .call(post(
+            "application/json; charset=utf-8",
+            Some("http://hall.example:8080"),
+            "/api/v1/memorial/offerings",
+            flower,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let visit = json!({"site": "alpha", "scene": "gate", "client_id": "h1"}).to_string();
+    let (s, _, _) = api.call(post("application/json", Some("https://evil.example"), "/api/v1/visits", visit)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Control characters and marks that reorder text: 422 with where.
+    let msg = |key: &str, name: &str, text: &str| json!({"target": {"site": "alpha"}, "name": name, "text": text, "client_id": format!("h-{key}"), "idempotency_key": key});
+    for (key, name, text, why) in [
+        ("b1", "李", "英雄\u{202E}朽不垂永", "U+202E"),
+        ("b2", "李\u{0007}", "致敬", "U+0007"),
+        ("b3", "李", "致敬\u{2067}", "U+2067"),
+    ] {
+        let (s, v) = api.post("/api/v1/memorial/messages", msg(key, name, text)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v["error"].as_str().unwrap_or("").contains(why), "{v}");
+    }
+    // Composed (NFC) before it is checked and stored.
+    let (s, v) = api.post("/api/v1/memorial/messages", msg("ok", "Rene\u{301}e", "Cafe\u{301}\n致敬")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let (_, _, b) = api.get_with("/api/v1/memorial/pending", header::AUTHORIZATION, format!("Bearer {TOKEN}")).await;
+    let pending: Value = serde_json::from_slice(&b).expect("json");
+    let stored =
+        pending["messages"].as_array().expect("list").iter().find(|m| m["id"] == v["id"]).expect("stored").clone();
+    assert_eq!(stored["name"], "Ren\u{e9}e");
+    assert_eq!(stored["text"], "Caf\u{e9}\n致敬");
+}
+
 async fn messages_are_rate_limited_per_client(api: Api) {
     let mut codes = Vec::new();
     for i in 0..5 {
@@ -411,6 +466,7 @@ on_both!(
     bad_requests_get_a_4xx_and_a_reason,
     messages_appear_only_after_approval_and_moderation_needs_the_token,
     messages_are_rate_limited_per_client,
+    writes_are_json_from_this_site_and_their_text_is_clean,
     metrics_are_prometheus_text
 );
 

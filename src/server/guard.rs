@@ -21,7 +21,7 @@ impl WordList {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_lowercase)
+            .map(|w| normalise(w).to_lowercase())
             .collect();
         WordList { words }
     }
@@ -97,8 +97,39 @@ impl Moderators {
     }
 }
 
-/// Check a message's name and text; the error is the reason given to the visitor.
+/// Text in Unicode's composed form (NFC): the same words written with composed or combining
+/// characters compare equal, so the word list cannot be stepped round with a combining accent.
+pub fn normalise(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
+/// The first character a name or message may not hold, with why: control characters (a
+/// message's line breaks aside) and the marks that reorder text (bidirectional embeddings,
+/// overrides and isolates), which make a message read otherwise than it was written.
+pub fn forbidden_char(text: &str, line_breaks: bool) -> Option<String> {
+    for (i, c) in text.chars().enumerate() {
+        let at = i + 1;
+        let code = c as u32;
+        if matches!(code, 0x202A..=0x202E | 0x2066..=0x2069 | 0x200E | 0x200F | 0x061C) {
+            return Some(format!("character {at} (U+{code:04X}) changes the direction of the text; remove it"));
+        }
+        if c.is_control() && !(line_breaks && c == '\n') {
+            return Some(format!("character {at} (U+{code:04X}) is a control character; remove it"));
+        }
+    }
+    None
+}
+
+/// Check a message's name and text (already [`normalise`]d); the error is the reason given to
+/// the visitor.
 pub fn check_message(name: &str, text: &str, words: &WordList) -> Result<(), String> {
+    if let Some(why) = forbidden_char(name, false) {
+        return Err(format!("the name: {why}"));
+    }
+    if let Some(why) = forbidden_char(text, true) {
+        return Err(format!("the message: {why}"));
+    }
     let n = text.trim().chars().count();
     if n == 0 {
         return Err("the message is empty".into());
@@ -176,6 +207,22 @@ mod tests {
         assert_eq!(w.find("有脏话"), Some("脏话"));
         assert_eq!(w.find("英雄永垂不朽"), None);
         assert!(!WordList::parse(DEFAULT_WORDS).is_empty());
+    }
+
+    #[test]
+    fn control_and_reordering_characters_are_refused_and_text_is_composed() {
+        let w = WordList::parse("café");
+        assert!(check_message("李", "致敬\n英雄", &w).is_ok(), "line breaks are fine in a message");
+        assert!(check_message("李\n", "致敬", &w).unwrap_err().contains("control character"));
+        assert!(check_message("李", "a\u{7}b", &w).unwrap_err().contains("U+0007"));
+        let e = check_message("李", "abc\u{202E}fed", &w).unwrap_err();
+        assert!(e.contains("U+202E") && e.contains("direction"), "{e}");
+        assert!(check_message("\u{2066}李", "致敬", &w).unwrap_err().contains("the name"));
+        // "café" with a combining accent is the listed word once composed.
+        let decomposed = "cafe\u{301} au lait";
+        assert!(check_message("李", decomposed, &w).is_ok(), "as sent, it slips past");
+        assert!(check_message("李", &normalise(decomposed), &w).is_err(), "composed, it does not");
+        assert_eq!(normalise("e\u{301}"), "\u{e9}");
     }
 
     #[test]

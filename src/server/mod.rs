@@ -229,6 +229,38 @@ fn internal(e: String) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the server could not store this; try again".into())
 }
 
+/// A write's headers: the body must be JSON (an HTML form cannot send that without the browser
+/// asking first), and a browser's `Origin`, when it sends one, must be this server, so another
+/// site cannot lay flowers or post messages in its visitors' names.
+fn check_write(headers: &HeaderMap) -> Result<(), ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as JSON (Content-Type: application/json)".into(),
+        ));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get("x-forwarded-host")
+            .or_else(|| headers.get(header::HOST))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let from = origin.split_once("://").map_or(origin, |(_, h)| h).trim_end_matches('/');
+        if host.is_empty() || !from.eq_ignore_ascii_case(host) {
+            return Err(ApiError(
+                StatusCode::FORBIDDEN,
+                format!("writes from another site ({origin}) are refused: the hall takes them from its own pages"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The JSON body of a request, with reasons for every way it can be wrong.
 fn body<T: serde::de::DeserializeOwned>(raw: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let bytes = raw.map_err(|e| {
@@ -415,7 +447,12 @@ fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn visit(State(s): State<Arc<AppState>>, raw: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn visit(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    check_write(&headers)?;
     let v: VisitIn = body(raw)?;
     check_client(&v.client_id)?;
     if s.tour.site(&v.site).and_then(|site| site.scene(&v.scene)).is_none() {
@@ -449,7 +486,12 @@ fn limited(what: &str) -> ApiError {
     ApiError(StatusCode::TOO_MANY_REQUESTS, format!("too many {what}; please wait a little and try again"))
 }
 
-async fn offering(State(s): State<Arc<AppState>>, raw: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn offering(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    check_write(&headers)?;
     let o: OfferingIn = body(raw)?;
     check_client(&o.client_id)?;
     check_key(&o.idempotency_key)?;
@@ -523,12 +565,16 @@ struct MessageIn {
 async fn message(
     State(s): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let m: MessageIn = body(raw)?;
+    check_write(&headers)?;
+    let mut m: MessageIn = body(raw)?;
     check_client(&m.client_id)?;
     check_key(&m.idempotency_key)?;
     known_target(&s, &m.target)?;
+    // Composed before the word list looks, and stored so.
+    (m.name, m.text) = (guard::normalise(&m.name), guard::normalise(&m.text));
     guard::check_message(&m.name, &m.text, &s.words)
         .map_err(|reason| ApiError(StatusCode::UNPROCESSABLE_ENTITY, reason))?;
     {

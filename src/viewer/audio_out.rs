@@ -9,6 +9,19 @@ use bevy::ecs::schedule::ScheduleConfigs;
 use bevy::ecs::system::ScheduleSystem;
 use bevy::prelude::*;
 
+/// Whether this machine has a sound card. Without one, ALSA's probing prints a page of errors
+/// and the narration runs silently anyway: the viewer then leaves Bevy's audio out and says so
+/// in one line.
+#[cfg(target_os = "linux")]
+pub fn sound_card() -> bool {
+    std::fs::read_to_string("/proc/asound/cards").is_ok_and(|s| !s.trim().is_empty() && !s.contains("no soundcards"))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn sound_card() -> bool {
+    true
+}
+
 /// The systems that steer the sound, after the narration's clock has ticked.
 pub fn systems() -> ScheduleConfigs<ScheduleSystem> {
     #[cfg(not(target_arch = "wasm32"))]
@@ -36,10 +49,21 @@ mod native {
     pub(super) fn sync_audio(
         mut commands: Commands,
         assets: Option<Res<AssetServer>>,
+        audio: Option<Res<bevy::audio::GlobalVolume>>,
         settings: Res<AudioSettings>,
         mut playback: ResMut<Playback>,
         players: Query<(Entity, &NarrationAudio, Option<&AudioSink>)>,
     ) {
+        if audio.is_none() {
+            // No sound card: Bevy's audio was left out ([`super::sound_card`]).
+            if playback.track.is_some() && playback.silent.is_none() {
+                let why = "no sound card: narration runs silently; subtitles and the guided tour follow its clock"
+                    .to_string();
+                warn!("{why}");
+                playback.silent = Some(why);
+            }
+            return;
+        }
         let wanted = playback.track.as_ref().filter(|_| playback.verified).map(|t| t.narration.audio.clone());
         let generation = playback.generation;
         let mut have = false;

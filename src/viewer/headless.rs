@@ -43,7 +43,7 @@ pub fn headless_app(options: ViewerOptions, width: u32, height: u32) -> Result<(
     let start = start_position(&tour, options.site.as_deref(), options.scene.as_deref())?;
     let mut app = App::new();
     app.add_plugins(
-        DefaultPlugins
+        super::quiet(DefaultPlugins.build())
             .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
             .set(RenderPlugin { synchronous_pipeline_compilation: true, ..default() })
             .set(AssetPlugin { file_path: asset_root(&tour), ..default() })

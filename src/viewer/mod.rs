@@ -7,6 +7,7 @@
 //! - [`hotspots`]: markers, tooltips, activation
 //! - [`narration`], [`narration_ui`], [`audio_out`]: voice narration, subtitles, the guided tour
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
+//! - [`prefs`]: the visitor's languages, remembered between visits
 //! - [`phone`]: the folded interface for phones and small windows
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
 //! - [`visits`]: the hall's visit counter on the map and the site cards
@@ -36,6 +37,7 @@ pub mod net;
 pub mod pano_material;
 pub mod panorama;
 pub mod phone;
+pub mod prefs;
 pub mod tiles;
 pub mod ui;
 pub mod visits;
@@ -96,6 +98,11 @@ pub struct ViewerOptions {
     /// Where the memorial keeps what waits for the server (default: the cache folder of the
     /// tour's origin, [`memorial::queue_file`]).
     pub queue_file: Option<PathBuf>,
+    /// Remember the visitor's languages between visits ([`prefs`]); off for tests and tools.
+    pub remember: bool,
+    /// The interface language was asked for (`--lang`, `?lang=`): a remembered one does not
+    /// replace it.
+    pub lang_given: bool,
 }
 
 impl ViewerOptions {
@@ -116,6 +123,8 @@ impl ViewerOptions {
             lens: crate::vr::lens::Lens::default(),
             distortion: true,
             queue_file: None,
+            remember: false,
+            lang_given: true,
         }
     }
 }
@@ -182,6 +191,7 @@ impl Plugin for ViewerPlugin {
                 },
             ))
             .add_plugins((
+                prefs::PrefsPlugin { lang_given: self.options.lang_given, remember: self.options.remember },
                 visits::VisitCountPlugin,
                 gyro::GyroPlugin,
                 vr::VrPlugin { start: self.options.vr, lens: self.options.lens, distortion: self.options.distortion },
@@ -241,6 +251,24 @@ fn spawn_camera(mut commands: Commands, target: Res<CameraTarget>) {
     }
 }
 
+/// Bevy's plugins as a visitor's console wants them: warnings and errors only unless `RUST_LOG`
+/// asks for more; ICU4X's note that it has no word-segmentation model for Chinese (which only
+/// word selection would use: lines still break between any two characters) routed into the log
+/// and left out of it; and no audio where there is no sound card (one line says the narration
+/// runs silently, instead of ALSA's page of errors).
+pub fn quiet(plugins: bevy::app::PluginGroupBuilder) -> bevy::app::PluginGroupBuilder {
+    let plugins = plugins.set(bevy::log::LogPlugin {
+        level: bevy::log::Level::WARN,
+        filter: "wgpu=error,naga=warn,icu_provider=off".to_string(),
+        ..default()
+    });
+    #[cfg(not(target_arch = "wasm32"))]
+    if !audio_out::sound_card() {
+        return plugins.disable::<bevy::audio::AudioPlugin>();
+    }
+    plugins
+}
+
 /// The tour to show: from the server when one is given, else from the tour folder.
 pub fn open_tour(options: &ViewerOptions) -> Result<(Tour, Option<net::Remote>), String> {
     match &options.server {
@@ -275,7 +303,7 @@ pub fn run(options: ViewerOptions) -> Result<(), String> {
     let title = format!("{} — cloudhall", tour.title.get(options.lang));
     let mut app = App::new();
     app.add_plugins(
-        DefaultPlugins
+        quiet(DefaultPlugins.build())
             .set(WindowPlugin {
                 primary_window: Some(Window { title, resolution: (1280u32, 720u32).into(), ..default() }),
                 ..default()

@@ -62,6 +62,8 @@ pub fn options_from_query(pairs: &[(String, String)]) -> ViewerOptions {
         site,
         view: StartView { yaw: num("yaw"), pitch: num("pitch"), hfov: num("hfov") },
         lang: if get("lang").as_deref() == Some("en") { Lang::En } else { Lang::Zh },
+        lang_given: get("lang").is_some(),
+        remember: true,
         // A cardboard viewer's own optics: `?k1=&k2=&ipd=&screen=` (millimetres).
         lens: {
             let d = crate::vr::lens::Lens::default();
