@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
@@ -62,6 +62,8 @@ pub struct AppState {
     /// The same, gzipped once: a phone on a slow link waits for every byte of it before the
     /// first view.
     tour_gzip: Bytes,
+    /// ...and with brotli (smaller still), for browsers that take it.
+    tour_br: Bytes,
     tour_etag: String,
     pub store: Store,
     pub words: WordList,
@@ -137,6 +139,7 @@ impl AppState {
         Arc::new(AppState {
             tour,
             tour_gzip: Bytes::from(gzip(&body)),
+            tour_br: Bytes::from(brotli(&body)),
             tour_json: Bytes::from(body),
             tour_etag,
             live: hub,
@@ -181,6 +184,16 @@ pub fn parse_utc_offset(s: &str) -> Result<i64, String> {
     }
 }
 
+/// `bytes` compressed with brotli at its best (done once, at start).
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let params = ::brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    match ::brotli::BrotliCompress(&mut &bytes[..], &mut out, &params) {
+        Ok(_) => out,
+        Err(_) => Vec::new(),
+    }
+}
+
 /// `bytes` gzipped at the best compression (done once, at start).
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
@@ -190,12 +203,17 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// Whether a request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    accepts(headers, "gzip")
+}
+
+/// Whether a request's `Accept-Encoding` takes `coding` (and does not refuse it with `q=0`).
+pub fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
         |e| {
             let mut parts = e.split(';').map(str::trim);
             let name = parts.next().unwrap_or("");
             let refused = parts.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
         },
     )
 }
@@ -295,7 +313,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/api/v1/tour", get(tour))
-        .route("/assets/{*path}", get(asset))
+        .nest_service("/assets", files::service(&state.tour.assets_dir))
         .route("/api/v1/visits", post(visit))
         .route("/api/v1/visits/count", get(admin::visit_count))
         .route("/api/v1/stats", get(admin::stats_json))
@@ -369,60 +387,15 @@ async fn tour(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         (header::VARY, HeaderValue::from_static("accept-encoding")),
     ];
+    if accepts(&headers, "br") && !s.tour_br.is_empty() {
+        let br = [(header::CONTENT_ENCODING, HeaderValue::from_static("br"))];
+        return (headers_out, br, s.tour_br.clone()).into_response();
+    }
     if accepts_gzip(&headers) && !s.tour_gzip.is_empty() {
         let gz = [(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))];
         return (headers_out, gz, s.tour_gzip.clone()).into_response();
     }
     (headers_out, s.tour_json.clone()).into_response()
-}
-
-async fn asset(
-    State(s): State<Arc<AppState>>,
-    axum::extract::Path(path): axum::extract::Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let Some(file) = files::resolve(&s.tour.assets_dir, &path) else {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no asset `{path}`")));
-    };
-    let meta =
-        tokio::fs::metadata(&file).await.map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no asset `{path}`")))?;
-    if !meta.is_file() {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no asset `{path}`")));
-    }
-    let modified = meta.modified().ok().and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
-    let etag = files::etag(meta.len(), modified.as_secs(), modified.subsec_nanos());
-    let common = |b: axum::http::response::Builder| {
-        b.header(header::ETAG, &etag)
-            .header(header::CACHE_CONTROL, "public, max-age=3600")
-            .header(header::ACCEPT_RANGES, "bytes")
-            .header(header::CONTENT_TYPE, files::content_type(&file))
-    };
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
-        return common(Response::builder().status(StatusCode::NOT_MODIFIED))
-            .body(Body::empty())
-            .map_err(|e| internal(e.to_string()));
-    }
-    let data = tokio::fs::read(&file).await.map_err(|e| internal(format!("{}: {e}", file.display())))?;
-    let len = data.len() as u64;
-    match files::parse_range(headers.get(header::RANGE).and_then(|v| v.to_str().ok()), len) {
-        Some(Ok(r)) => common(Response::builder().status(StatusCode::PARTIAL_CONTENT))
-            .header(header::CONTENT_RANGE, format!("bytes {}-{}/{len}", r.start, r.end))
-            .body(Body::from(data[r.start as usize..=r.end as usize].to_vec()))
-            .map_err(|e| internal(e.to_string())),
-        Some(Err(())) => Ok((
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            [(header::CONTENT_RANGE, format!("bytes */{len}"))],
-            Json(json!({"error": "the range lies outside the file"})),
-        )
-            .into_response()),
-        None => common(Response::builder().status(StatusCode::OK))
-            .body(Body::from(data))
-            .map_err(|e| internal(e.to_string())),
-    }
 }
 
 #[derive(Deserialize)]
