@@ -444,6 +444,25 @@ async fn metrics_are_prometheus_text(api: Api) {
     assert!(h[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/plain"));
     let text = String::from_utf8(b).expect("utf8");
     assert!(text.contains("# TYPE cloudhall_visits_total counter\ncloudhall_visits_total 1\n"), "{text}");
+    // The exporter's histograms: latency per route (the pattern, not the path), and the
+    // offerings' group commit sizes.
+    let _ = api
+        .post(
+            "/api/v1/memorial/offerings",
+            json!({"target": {"site": "alpha"}, "kind": "flower", "client_id": "m1", "idempotency_key": "mk1"}),
+        )
+        .await;
+    let (_, _, b) = api.call(Request::get("/metrics").body(Body::empty()).expect("req")).await;
+    let text = String::from_utf8(b).expect("utf8");
+    assert!(text.contains("# TYPE cloudhall_http_request_duration_seconds histogram"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("cloudhall_http_request_duration_seconds_bucket{")
+            && l.contains("route=\"/api/v1/visits\"")
+            && l.contains("method=\"POST\"")),
+        "{text}"
+    );
+    assert!(text.contains("cloudhall_offering_batch_size_bucket{le=\"1\"}"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("cloudhall_offering_batch_size_count ")), "{text}");
 }
 
 /// Each case, once on SQLite and once on PostgreSQL.

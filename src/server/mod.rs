@@ -7,6 +7,7 @@ pub mod admin;
 pub mod files;
 pub mod guard;
 pub mod live;
+pub mod metrics;
 pub mod stats;
 pub mod store;
 pub mod web;
@@ -126,6 +127,7 @@ impl AppState {
         let body = serde_json::to_vec(&v).unwrap_or_default();
         let tour_etag = format!("\"{:x}\"", Sha256::digest(&body));
         let minute = std::time::Duration::from_secs(60);
+        metrics::handle();
         let moderators = guard::Moderators::parse(moderator_token.as_deref().unwrap_or("")).unwrap_or_else(|e| {
             tracing::error!("moderation is off: {e}");
             guard::Moderators::default()
@@ -331,6 +333,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/sessions", post(create_session))
         .route("/api/v1/sessions/{code}", get(session_info))
         .route("/api/v1/sessions/{code}/ws", get(session_ws))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state)
@@ -373,6 +376,7 @@ async fn metrics(State(s): State<Arc<AppState>>) -> impl IntoResponse {
         s.live.active(),
         s.live.delivered.load(Ordering::Relaxed),
     );
+    let text = format!("{text}{}", metrics::render());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 

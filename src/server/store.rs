@@ -629,6 +629,7 @@ async fn offering_writer(pool: AnyPool, mut jobs: tokio::sync::mpsc::Receiver<Of
                 Err(_) => break,
             }
         }
+        crate::server::metrics::batch(group.len());
         match commit_group(&pool, &group).await {
             Ok(results) => {
                 for (job, r) in group.into_iter().zip(results) {
