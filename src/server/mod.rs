@@ -481,7 +481,7 @@ async fn offering(
         }
         s.store.add_offering(&o.target, o.kind, &o.client_id, &o.idempotency_key).await.map_err(internal)?
     };
-    let counts = s.store.counts(&o.target).await.map_err(internal)?;
+    let (written, counts) = written;
     let (status, id) = match written {
         Written::New(id) => {
             s.metrics.offerings.fetch_add(1, Ordering::Relaxed);

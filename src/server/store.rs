@@ -102,13 +102,14 @@ pub struct LiveRow {
     pub students: Vec<(String, String)>,
 }
 
-/// An offering waiting for the group commit, and where to say how it went.
+/// An offering waiting for the group commit, and where to say how it went (with its target's
+/// counts as committed).
 struct OfferingJob {
     target: Target,
     kind: OfferingKind,
     client_id: String,
     key: String,
-    reply: tokio::sync::oneshot::Sender<Result<Written, String>>,
+    reply: tokio::sync::oneshot::Sender<Result<(Written, Counts), String>>,
 }
 
 /// Most offerings committed in one transaction.
@@ -294,7 +295,7 @@ impl Store {
         kind: OfferingKind,
         client_id: &str,
         key: &str,
-    ) -> Result<Written, String> {
+    ) -> Result<(Written, Counts), String> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job =
             OfferingJob { target: target.clone(), kind, client_id: client_id.to_string(), key: key.to_string(), reply };
@@ -645,49 +646,116 @@ async fn offering_writer(pool: AnyPool, mut jobs: tokio::sync::mpsc::Receiver<Of
     }
 }
 
-async fn commit_group(pool: &AnyPool, group: &[OfferingJob]) -> Result<Vec<Written>, String> {
+/// One transaction for a group: one multi-row insert (retries skipped by their idempotency key),
+/// one count update per target and kind, and the group's targets' counts read back, so each
+/// answer carries the counts its offering is part of.
+async fn commit_group(pool: &AnyPool, group: &[OfferingJob]) -> Result<Vec<(Written, Counts)>, String> {
+    use std::collections::HashMap;
     let mut tx = pool.begin().await.map_err(db)?;
-    let mut out = Vec::with_capacity(group.len());
     let at = now_secs();
+    let mut sql =
+        String::from("INSERT INTO offerings (target_kind, target_id, kind, client_id, idempotency_key, at) VALUES ");
+    for i in 0..group.len() {
+        let b = i * 6;
+        sql.push_str(&format!(
+            "{}(${}, ${}, ${}, ${}, ${}, ${})",
+            if i > 0 { ", " } else { "" },
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6
+        ));
+    }
+    sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key");
+    let mut q = sqlx::query(&sql);
     for j in group {
-        let row = sqlx::query(
-            "INSERT INTO offerings (target_kind, target_id, kind, client_id, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        )
-        .bind(j.target.kind())
-        .bind(j.target.id())
-        .bind(j.kind.as_str())
-        .bind(j.client_id.as_str())
-        .bind(j.key.as_str())
-        .bind(at)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        match row {
-            Some(r) => {
-                sqlx::query(
-                    "INSERT INTO offering_counts (target_kind, target_id, kind, n) VALUES ($1, $2, $3, 1) ON CONFLICT (target_kind, target_id, kind) DO UPDATE SET n = offering_counts.n + 1",
-                )
-                .bind(j.target.kind())
-                .bind(j.target.id())
-                .bind(j.kind.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-                out.push(Written::New(r.get(0)));
+        q = q
+            .bind(j.target.kind())
+            .bind(j.target.id())
+            .bind(j.kind.as_str())
+            .bind(j.client_id.as_str())
+            .bind(j.key.as_str())
+            .bind(at);
+    }
+    let inserted: HashMap<String, i64> =
+        q.fetch_all(&mut *tx).await.map_err(db)?.iter().map(|r| (r.get::<String, _>(1), r.get::<i64, _>(0))).collect();
+    // Retries of offerings stored before: their ids.
+    let repeats: Vec<&str> = group.iter().map(|j| j.key.as_str()).filter(|k| !inserted.contains_key(*k)).collect();
+    let mut earlier: HashMap<String, i64> = HashMap::new();
+    if !repeats.is_empty() {
+        let marks: Vec<String> = (1..=repeats.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, idempotency_key FROM offerings WHERE idempotency_key IN ({})", marks.join(", "));
+        let mut q = sqlx::query(&sql);
+        for k in &repeats {
+            q = q.bind(*k);
+        }
+        for r in q.fetch_all(&mut *tx).await.map_err(db)? {
+            earlier.insert(r.get(1), r.get(0));
+        }
+    }
+    // Which jobs are new (the first job with a key that was inserted), and the counts to add.
+    let mut out: Vec<Written> = Vec::with_capacity(group.len());
+    let mut claimed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut added: HashMap<(&str, &str, &str), i64> = HashMap::new();
+    for j in group {
+        let key = j.key.as_str();
+        match inserted.get(key) {
+            Some(&id) if claimed.insert(key) => {
+                *added.entry((j.target.kind(), j.target.id(), j.kind.as_str())).or_insert(0) += 1;
+                out.push(Written::New(id));
             }
+            Some(&id) => out.push(Written::Repeat(id)),
             None => {
-                let id: i64 = sqlx::query("SELECT id FROM offerings WHERE idempotency_key = $1")
-                    .bind(j.key.as_str())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db)?
-                    .get(0);
+                let id =
+                    earlier.get(key).copied().ok_or_else(|| format!("offering `{key}` is neither new nor stored"))?;
                 out.push(Written::Repeat(id));
             }
         }
     }
+    for ((tk, ti, kind), n) in &added {
+        sqlx::query(
+            "INSERT INTO offering_counts (target_kind, target_id, kind, n) VALUES ($1, $2, $3, $4) ON CONFLICT (target_kind, target_id, kind) DO UPDATE SET n = offering_counts.n + excluded.n",
+        )
+        .bind(*tk)
+        .bind(*ti)
+        .bind(*kind)
+        .bind(*n)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    // The counts of every target in the group, as this transaction leaves them.
+    let mut targets: Vec<(&str, &str)> = group.iter().map(|j| (j.target.kind(), j.target.id())).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let cond: Vec<String> =
+        (0..targets.len()).map(|i| format!("(target_kind = ${} AND target_id = ${})", 2 * i + 1, 2 * i + 2)).collect();
+    let sql = format!("SELECT target_kind, target_id, kind, n FROM offering_counts WHERE {}", cond.join(" OR "));
+    let mut q = sqlx::query(&sql);
+    for (k, i) in &targets {
+        q = q.bind(*k).bind(*i);
+    }
+    let mut counts: HashMap<(String, String), Counts> = HashMap::new();
+    for r in q.fetch_all(&mut *tx).await.map_err(db)? {
+        let c = counts.entry((r.get(0), r.get(1))).or_default();
+        let n: i64 = r.get(3);
+        match r.get::<String, _>(2).as_str() {
+            "flower" => c.flower = n,
+            "candle" => c.candle = n,
+            "bow" => c.bow = n,
+            _ => {}
+        }
+    }
     tx.commit().await.map_err(db)?;
-    Ok(out)
+    Ok(group
+        .iter()
+        .zip(out)
+        .map(|(j, w)| {
+            (w, counts.get(&(j.target.kind().to_string(), j.target.id().to_string())).cloned().unwrap_or_default())
+        })
+        .collect())
 }
 
 /// A database URL without its password, for messages.

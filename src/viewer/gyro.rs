@@ -1,9 +1,10 @@
 //! Looking around by turning the phone: the browser's device orientation steers the view
 //! ([`crate::vr::orientation`]), from the visitor's own view and with their drags added.
 //!
-//! It is offered where a device reports its orientation: on a phone a card asks at the start
-//! (on iOS the permission request runs from that tap), and a button in the bar turns it on and
-//! off; the choice is remembered. Desktops send no orientation, so nothing is offered there.
+//! It is offered where a device reports its orientation: on a phone a round button beside the
+//! compass shows from the start (gold until the visitor chooses; on iOS the permission request
+//! runs from its tap), and the bar's button turns it on and off too; the choice is remembered.
+//! Desktops send no orientation, so nothing is offered there.
 
 use bevy::prelude::*;
 
@@ -11,7 +12,7 @@ use super::Settings;
 use super::look::{Autorotate, Look, LookSteer};
 use super::phone::Compact;
 use super::ui::{PANEL_BG, label};
-use crate::tour::{Lang, Text as Bilingual};
+use crate::tour::Lang;
 use crate::vr::orientation::{Gyro, device_view};
 
 pub struct GyroPlugin;
@@ -35,8 +36,7 @@ pub enum GyroState {
     /// No orientation has been reported (a desktop, or the native viewer).
     #[default]
     Unavailable,
-    /// The device reports its orientation and the visitor has not chosen yet: on a phone the
-    /// offer card shows.
+    /// The device reports its orientation and the visitor has not chosen yet.
     Offered,
     On,
     Off,
@@ -84,14 +84,9 @@ pub enum GyroCommand {
 #[derive(Component)]
 pub struct GyroButton;
 
+/// The phone's round gyroscope button.
 #[derive(Component)]
-struct Offer;
-
-#[derive(Component, Clone, Copy, PartialEq, Eq)]
-pub enum OfferButton {
-    Yes,
-    No,
-}
+pub struct Offer;
 
 /// The first reading shows that the device has a gyroscope: the remembered choice applies, or
 /// on a phone the offer shows.
@@ -167,69 +162,42 @@ fn follow_device(
     auto.idle = 0.0; // the phone is the motion: no autorotation on top
 }
 
-fn spawn_offer(mut commands: Commands, settings: Res<Settings>) {
-    let lang = settings.lang;
-    let text = |t: Bilingual| t.get(lang).to_string();
+/// On a phone, a small round button beside the compass offers the gyroscope from the start: gold
+/// while the visitor has not chosen, red while it steers. It covers a fingertip of the screen,
+/// not the panorama's middle; a tap turns it on or off (on iOS that tap asks the permission).
+fn spawn_offer(mut commands: Commands) {
     commands
         .spawn((
             Offer,
+            Button,
             Node {
                 position_type: PositionType::Absolute,
-                left: Val::Percent(8.0),
-                right: Val::Percent(8.0),
-                top: Val::Percent(38.0),
-                padding: UiRect::all(Val::Px(14.0)),
-                flex_direction: FlexDirection::Column,
+                right: Val::Px(14.0),
+                bottom: Val::Px(96.0),
+                width: Val::Px(48.0),
+                height: Val::Px(48.0),
+                border: UiRect::all(Val::Px(2.0)),
+                border_radius: BorderRadius::all(Val::Px(24.0)),
+                justify_content: JustifyContent::Center,
                 align_items: AlignItems::Center,
-                row_gap: Val::Px(10.0),
-                border_radius: BorderRadius::all(Val::Px(10.0)),
                 display: Display::None,
                 ..default()
             },
             BackgroundColor(PANEL_BG),
-            GlobalZIndex(40),
-            Interaction::default(),
-            bevy::ui::FocusPolicy::Block,
+            BorderColor::all(Color::srgb(0.95, 0.75, 0.25)),
+            GlobalZIndex(12),
         ))
-        .with_children(|card| {
-            card.spawn(label(
-                text(Bilingual::new("转动手机，环顾四周？", "Look around by turning your phone?")),
-                17.0,
-                Color::WHITE,
-            ));
-            card.spawn(Node { column_gap: Val::Px(12.0), ..default() }).with_children(|row| {
-                for (b, t) in [
-                    (OfferButton::Yes, Bilingual::new("开启", "Turn on")),
-                    (OfferButton::No, Bilingual::new("不用", "No thanks")),
-                ] {
-                    row.spawn((
-                        Button,
-                        b,
-                        Node {
-                            padding: UiRect::axes(Val::Px(18.0), Val::Px(10.0)),
-                            border_radius: BorderRadius::all(Val::Px(6.0)),
-                            ..default()
-                        },
-                        BackgroundColor(if b == OfferButton::Yes {
-                            Color::srgb(0.55, 0.12, 0.10)
-                        } else {
-                            Color::srgba(1.0, 1.0, 1.0, 0.12)
-                        }),
-                    ))
-                    .with_children(|btn| {
-                        btn.spawn(label(text(t), 16.0, Color::WHITE));
-                    });
-                }
-            });
+        .with_children(|b| {
+            b.spawn(label("陀螺", 13.0, Color::WHITE));
         });
 }
 
-/// The offer shows on a phone while the visitor has not chosen; the bar's button once the
-/// device has a gyroscope.
+/// The offer shows on a phone once the device reports its orientation; the bar's button too.
+#[allow(clippy::type_complexity)]
 fn show_offer(
     gyro: Res<GyroLook>,
     compact: Res<Compact>,
-    mut offer: Query<&mut Node, (With<Offer>, Without<GyroButton>)>,
+    mut offer: Query<(&mut Node, &mut BackgroundColor, &mut BorderColor), (With<Offer>, Without<GyroButton>)>,
     mut button: Query<&mut Node, (With<GyroButton>, Without<Offer>)>,
     lang: Res<Settings>,
     mut labels: Query<(&ChildOf, &mut Text)>,
@@ -239,12 +207,19 @@ fn show_offer(
         return;
     }
     let phone = compact.on == Some(true) || compact.touched;
-    let offered = gyro.state == GyroState::Offered && phone;
-    for mut n in &mut offer {
-        n.display = if offered { Display::Flex } else { Display::None };
+    let available = gyro.state != GyroState::Unavailable;
+    for (mut n, mut bg, mut border) in &mut offer {
+        n.display = if available && phone { Display::Flex } else { Display::None };
+        let (fill, edge) = match gyro.state {
+            GyroState::On => (Color::srgb(0.55, 0.12, 0.10), Color::WHITE),
+            GyroState::Offered => (PANEL_BG, Color::srgb(0.95, 0.75, 0.25)),
+            _ => (PANEL_BG, Color::srgba(1.0, 1.0, 1.0, 0.3)),
+        };
+        bg.0 = fill;
+        *border = BorderColor::all(edge);
     }
     for mut n in &mut button {
-        n.display = if gyro.state == GyroState::Unavailable { Display::None } else { Display::Flex };
+        n.display = if available { Display::Flex } else { Display::None };
     }
     let name = match (gyro.state == GyroState::On, lang.lang) {
         (true, Lang::Zh) => "陀螺仪 开",
@@ -259,24 +234,9 @@ fn show_offer(
     }
 }
 
-fn buttons(
-    offer: Query<(&Interaction, &OfferButton), Changed<Interaction>>,
-    mut gyro: ResMut<GyroLook>,
-    mut out: MessageWriter<GyroCommand>,
-) {
-    for (i, b) in &offer {
-        if *i == Interaction::Pressed {
-            match b {
-                OfferButton::Yes => {
-                    out.write(GyroCommand::On);
-                }
-                OfferButton::No => {
-                    remember(false);
-                    gyro.state = GyroState::Off;
-                    report(gyro.state);
-                }
-            }
-        }
+fn buttons(offer: Query<&Interaction, (Changed<Interaction>, With<Offer>)>, mut out: MessageWriter<GyroCommand>) {
+    if offer.iter().any(|i| *i == Interaction::Pressed) {
+        out.write(GyroCommand::Toggle);
     }
 }
 
@@ -335,21 +295,19 @@ mod page {
         }
     }
 
-    /// Where the offer's "turn on" button is (CSS pixels, `data-gyro-yes="x,y"`), for the
-    /// browser tests' tap; empty while the offer is not shown.
+    /// Where the phone's gyroscope button is (CSS pixels, `data-gyro-yes="x,y"`), for the
+    /// browser tests' tap; empty while it is not shown.
     pub fn report_offer(
-        buttons: Query<(
-            &bevy::ui::ComputedNode,
-            &bevy::ui::UiGlobalTransform,
-            &InheritedVisibility,
-            &super::OfferButton,
-        )>,
+        buttons: Query<
+            (&bevy::ui::ComputedNode, &bevy::ui::UiGlobalTransform, &InheritedVisibility),
+            With<super::Offer>,
+        >,
         mut last: Local<String>,
     ) {
         let at = buttons
             .iter()
-            .find(|(n, _, v, b)| **b == super::OfferButton::Yes && v.get() && n.size().x > 0.0)
-            .map(|(n, t, _, _)| {
+            .find(|(n, _, v)| v.get() && n.size().x > 0.0)
+            .map(|(n, t, _)| {
                 let c = t.translation * n.inverse_scale_factor();
                 format!("{:.0},{:.0}", c.x, c.y)
             })
