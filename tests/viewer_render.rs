@@ -213,3 +213,25 @@ fn changed_scene_files_reload_in_place_and_mistakes_are_shown() {
     assert!(app.world().resource::<bevy::diagnostic::FrameCount>().0 > frame, "the viewer keeps running");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What a visitor sees in the console from `cloudhall view`: no ICU4X notes (once one per Chinese
+/// text), no ALSA probing, no Bevy info lines; the screenshot's one line.
+#[test]
+fn the_viewer_console_says_only_what_a_user_needs() {
+    let out_png = std::env::temp_dir().join(format!("cloudhall-quiet-{}.png", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloudhall"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .args(["view", "--tour", "scenes", "--screenshot"])
+        .arg(&out_png)
+        .args(["--width", "320", "--height", "200"])
+        .output()
+        .expect("run cloudhall view");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("wrote "), "{stdout}");
+    for noise in ["ICU4X", "ALSA lib", " INFO "] {
+        assert!(!stderr.contains(noise), "`{noise}` in the console:\n{stderr}");
+    }
+    assert!(stderr.lines().count() <= 3, "a few lines at most:\n{stderr}");
+}
