@@ -59,11 +59,17 @@ test("the page draws the first view from level 1 before the viewer, which then s
   const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
   const wasm = [];
   page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(performance.now()); });
+  // The viewer's download waits until the first view is photographed: on a fast machine the
+  // viewer would otherwise take over while the screenshot is being taken.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route("**/cloudhall_bg.wasm", async (route) => { await held; await route.continue(); });
   await page.goto(`${base}/?site=chifeng-museum&scene=hall-liao-to-qing&yaw=-60&pitch=0&hfov=30`);
   await page.waitForFunction(() => document.body.dataset.firstView === "level 1", null, { timeout: READY });
+  const blurred = decodePng(await page.screenshot());
   const early = await page.evaluate(() => ({ ready: document.body.dataset.ready, first: window.firstFrameAt, steps: window.cloudhallSteps }));
   assert.notEqual(early.ready, "1", "the first view is the page's own, before the viewer is ready");
-  const blurred = decodePng(await page.screenshot());
+  release();
   await page.waitForFunction(() => document.body.dataset.ready === "1" && document.body.dataset.tiles === "idle",
     null, { timeout: READY });
   await page.waitForTimeout(1000);
