@@ -1,8 +1,8 @@
 //! Looking around by turning the phone: the browser's device orientation steers the view
 //! ([`crate::vr::orientation`]), from the visitor's own view and with their drags added.
 //!
-//! It is offered where a device reports its orientation: on a phone a round button beside the
-//! compass shows from the start (gold until the visitor chooses; on iOS the permission request
+//! It is offered where a device reports its orientation: on a phone a round button under the
+//! menu shows from the start (gold until the visitor chooses; on iOS the permission request
 //! runs from its tap), and the bar's button turns it on and off too; the choice is remembered.
 //! Desktops send no orientation, so nothing is offered there.
 
@@ -162,7 +162,7 @@ fn follow_device(
     auto.idle = 0.0; // the phone is the motion: no autorotation on top
 }
 
-/// On a phone, a small round button beside the compass offers the gyroscope from the start: gold
+/// On a phone, a small round button under the menu offers the gyroscope from the start: gold
 /// while the visitor has not chosen, red while it steers. It covers a fingertip of the screen,
 /// not the panorama's middle; a tap turns it on or off (on iOS that tap asks the permission).
 fn spawn_offer(mut commands: Commands) {
@@ -173,7 +173,7 @@ fn spawn_offer(mut commands: Commands) {
             Node {
                 position_type: PositionType::Absolute,
                 right: Val::Px(14.0),
-                bottom: Val::Px(96.0),
+                top: Val::Px(120.0),
                 width: Val::Px(48.0),
                 height: Val::Px(48.0),
                 border: UiRect::all(Val::Px(2.0)),
