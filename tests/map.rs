@@ -87,3 +87,21 @@ fn clicking_a_plan_dot_walks_to_that_scene() {
     pump(&mut app);
     assert_eq!(app.world().resource::<Current>().scene, "hall-liao-to-qing");
 }
+
+/// The floor plan's button is named in the interface's language, and follows a switch.
+#[test]
+fn the_floor_plan_button_speaks_the_interface_language() {
+    let (mut app, _target) = headless_app(options(false, Some("chifeng-museum")), 640, 400).expect("app");
+    settle(&mut app).expect("settles");
+    pump(&mut app);
+    let texts = |app: &mut App| -> Vec<String> {
+        let mut q = app.world_mut().query::<&Text>();
+        q.iter(app.world()).map(|t| t.0.clone()).collect()
+    };
+    assert!(texts(&mut app).iter().any(|t| t == "平面图"), "in Chinese first");
+    app.world_mut().resource_mut::<cloudhall::viewer::Settings>().lang = Lang::En;
+    pump(&mut app);
+    pump(&mut app);
+    let now = texts(&mut app);
+    assert!(now.iter().any(|t| t == "Floor plan") && !now.iter().any(|t| t == "平面图"), "{now:?}");
+}

@@ -832,7 +832,8 @@ fn show_map(state: Res<MapState>, mut root: Query<&mut Node, With<MapRoot>>) {
     }
 }
 
-fn build_minimap(mut commands: Commands) {
+fn build_minimap(mut commands: Commands, settings: Res<Settings>) {
+    let lang = settings.lang;
     commands
         .spawn((
             MiniRoot,
@@ -848,7 +849,10 @@ fn build_minimap(mut commands: Commands) {
         ))
         .with_children(|r| {
             r.spawn(Node { flex_direction: FlexDirection::Row, ..default() }).with_children(|row| {
-                for (a, t) in [(MiniAction::Enlarge, "⇔"), (MiniAction::Hide, "平面图")] {
+                // The plan's name follows the interface's language (LocalText); ⇔ is the same in both.
+                let plan = crate::tour::Text { zh: "平面图".into(), en: "Floor plan".into() };
+                let enlarge = crate::tour::Text { zh: "⇔".into(), en: "⇔".into() };
+                for (a, t) in [(MiniAction::Enlarge, enlarge), (MiniAction::Hide, plan)] {
                     row.spawn((
                         Button,
                         a,
@@ -861,7 +865,7 @@ fn build_minimap(mut commands: Commands) {
                         BackgroundColor(Color::srgba(0.08, 0.08, 0.10, 0.86)),
                     ))
                     .with_children(|b| {
-                        b.spawn(label(t, 13.0, Color::WHITE));
+                        b.spawn((label(t.get(lang), 13.0, Color::WHITE), LocalText(t.clone())));
                     });
                 }
             });
