@@ -28,19 +28,37 @@ export function cloudhall(...args) {
   return r;
 }
 
+/** A port the system says is free now (it may be taken again before use: `serve` retries). */
+async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 /** `cloudhall serve` of the tour in `scenes` with the web build in `web` (and `extra` arguments),
- * on a random port, once it answers: the process and its base URL. */
+ * on a free port, once it answers: the process and its base URL. A port taken between the
+ * choice and the server's start (by another test's connection) is given up for another one. */
 export async function serve(scenes, data, web, extra = []) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--tour", scenes, "--data", data, "--web", web, ...extra],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(base + "/health")).ok) break; } catch (_) { /* not up yet */ }
-    if (i > 300) throw new Error("the server did not come up");
-    await new Promise((r) => setTimeout(r, 100));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--tour", scenes, "--data", data, "--web", web, ...extra],
+      { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
+    let exited = false;
+    server.once("exit", () => { exited = true; });
+    for (let i = 0; !exited; i++) {
+      try { if ((await fetch(base + "/health")).ok) return { server, base }; } catch (_) { /* not up yet */ }
+      if (i > 300) throw new Error("the server did not come up");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (attempt >= 5) throw new Error("the server would not start (five ports tried)");
   }
-  return { server, base };
 }
 
 /** Headless Chromium with WebGL2 on SwiftShader. */
