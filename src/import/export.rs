@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use crate::tour::{HotspotKind, Lang, Panorama};
+use crate::tour::{HotspotKind, Lang, Multires, Panorama};
 
 /// What an export wrote.
 #[derive(Debug, Clone, Default)]
@@ -77,20 +77,23 @@ pub fn pannellum(tour_dir: &Path, site_id: &str, out: &Path, lang: Lang) -> Resu
                     .extension()
                     .map(|x| x.to_string_lossy().to_string())
                     .unwrap_or_else(|| "jpg".into());
+                // The same pyramid under the scene's folder, in Pannellum's `/%l/%s%y_%x` layout.
+                let m = Multires {
+                    path: path.clone(),
+                    tile_size: *tile_size,
+                    levels: *levels,
+                    face_size: *face_size,
+                    preview: String::new(),
+                };
+                let here = Multires { path: format!("{}/%l/%s%y_%x.{ext}", scene.id), ..m.clone() };
                 for level in 1..=*levels {
-                    let n = (*face_size >> (levels - level)).max(1).div_ceil(*tile_size);
+                    let n = m.tiles_per_side(level);
                     for f in "fbudlr".chars() {
                         for y in 0..n {
                             for x in 0..n {
-                                let fill = |p: &str| {
-                                    p.replace("%l", &level.to_string())
-                                        .replace("%s", &f.to_string())
-                                        .replace("%y", &y.to_string())
-                                        .replace("%x", &x.to_string())
-                                };
                                 copy(
-                                    &tour.asset_path(&fill(path)),
-                                    &out.join(&scene.id).join(fill("%l/%s%y_%x")).with_extension(&ext),
+                                    &tour.asset_path(&m.tile_path(level, f, y, x)),
+                                    &out.join(here.tile_path(level, f, y, x)),
                                 )?;
                                 done.files += 1;
                             }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::convert::{html_text, slug, wrap};
 use super::{Imported, new_site, same};
-use crate::tour::{Hotspot, HotspotKind, Limits, Panorama, Scene, TourFile, View};
+use crate::tour::{Hotspot, HotspotKind, Limits, Multires, Panorama, Scene, TourFile, View};
 
 /// Keys of a scene that are carried over (the rest is listed as not carried over).
 const KNOWN: &[&str] = &[
@@ -292,42 +292,39 @@ fn multires(
     let path = m.get("path").and_then(Value::as_str).ok_or_else(|| format!("{file}: {at}.path: missing"))?;
     let ext = m.get("extension").and_then(Value::as_str).unwrap_or("jpg");
     let root = m.get("basePath").and_then(Value::as_str).map_or_else(|| base.to_path_buf(), |b| base.join(b));
+    // The source pyramid and cloudhall's copy of it: the same levels, tiles and faces.
+    let source = Multires {
+        path: format!("{}.{ext}", path.trim_start_matches('/')),
+        tile_size: tile,
+        levels,
+        face_size: face,
+        preview: String::new(),
+    };
+    let copy = Multires {
+        path: format!("{prefix}/%l/%s%y_%x.{ext}"),
+        preview: format!("{prefix}/preview.jpg"),
+        ..source.clone()
+    };
     let mut firsts = Vec::new();
     for level in 1..=levels {
-        let size = (face >> (levels - level)).max(1);
-        let n = size.div_ceil(tile);
+        let n = source.tiles_per_side(level);
         for f in "fbudlr".chars() {
             for y in 0..n {
                 for x in 0..n {
-                    let p = fill(path, level, f, y, x);
-                    let from = root.join(format!("{}.{ext}", p.trim_start_matches('/')));
+                    let from = root.join(source.tile_path(level, f, y, x));
                     if !from.is_file() {
                         return Err(format!("{file}: {at}: tile {} is missing", from.display()));
                     }
                     if level == 1 {
                         firsts.push((f, super::open_rgb(&from)?));
                     }
-                    copies.push((from, format!("{prefix}/{level}/{f}{y}_{x}.{ext}")));
+                    copies.push((from, copy.tile_path(level, f, y, x)));
                 }
             }
         }
     }
-    images.push((format!("{prefix}/preview.jpg"), super::preview_from_faces(&firsts)?));
-    Ok(Panorama::Multires {
-        path: format!("{prefix}/%l/%s%y_%x.{ext}"),
-        tile_size: tile,
-        levels,
-        face_size: face,
-        preview: format!("{prefix}/preview.jpg"),
-    })
-}
-
-/// Pannellum's tile path with its `%l`, `%s`, `%y`, `%x` filled in.
-fn fill(path: &str, level: u32, face: char, y: u32, x: u32) -> String {
-    path.replace("%l", &level.to_string())
-        .replace("%s", &face.to_string())
-        .replace("%y", &y.to_string())
-        .replace("%x", &x.to_string())
+    images.push((copy.preview.clone(), super::preview_from_faces(&firsts)?));
+    Ok(copy.into())
 }
 
 /// A panorama's file on disk (not a web address), named in the error when it is missing.

@@ -176,16 +176,6 @@ mod page {
     /// Seconds between tries while the browser refuses to play (until the visitor's first tap).
     const RETRY: f64 = 0.5;
 
-    /// The page shows its "tap for sound" button (web/loader.js).
-    fn sound_blocked() {
-        let Some(window) = web_sys::window() else { return };
-        if let Ok(f) = js_sys::Reflect::get(&window, &"cloudhallSoundBlocked".into())
-            && let Ok(f) = f.dyn_into::<js_sys::Function>()
-        {
-            let _ = f.call0(&window);
-        }
-    }
-
     thread_local! {
         static PLAYER: RefCell<Option<Player>> = const { RefCell::new(None) };
     }
@@ -259,7 +249,8 @@ mod page {
                     let refused = wasm_bindgen_futures::JsFuture::from(promise).await.is_err();
                     retry.set(if refused { now + RETRY } else { 0.0 });
                     if refused {
-                        sound_blocked();
+                        // The page shows its "tap for sound" button (web/loader.js).
+                        super::super::io::call_page("cloudhallSoundBlocked");
                     }
                 });
             } else if (el.current_time() - clock.position).abs() > 0.3 && !el.seeking() {

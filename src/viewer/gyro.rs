@@ -144,7 +144,9 @@ fn follow_device(
     mut look: ResMut<Look>,
     mut auto: ResMut<Autorotate>,
 ) {
-    let Some(g) = gyro.gyro.as_mut() else {
+    // The filter's state changes every frame, the visitor-facing state (on, off) does not: the
+    // systems that redraw the buttons on a change of `GyroLook` are not woken for it.
+    let Some(g) = gyro.bypass_change_detection().gyro.as_mut() else {
         readings.clear();
         return;
     };
@@ -270,7 +272,7 @@ fn report(_state: GyroState) {
 /// is still the current user activation.
 fn ask_permission() {
     #[cfg(target_arch = "wasm32")]
-    page::call("cloudhallAskMotion");
+    crate::viewer::io::call_page("cloudhallAskMotion");
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -284,15 +286,6 @@ mod page {
 
     pub fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok().flatten()
-    }
-
-    pub fn call(name: &str) {
-        let Some(window) = web_sys::window() else { return };
-        if let Ok(f) = js_sys::Reflect::get(&window, &JsValue::from_str(name))
-            && let Ok(f) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f)
-        {
-            let _ = f.call0(&window);
-        }
     }
 
     /// Where the phone's gyroscope button is (CSS pixels, `data-gyro-yes="x,y"`), for the

@@ -77,12 +77,20 @@ pub fn take_decoded(path: &Path) -> Option<Pixels> {
     memory::take_decoded(path)
 }
 
-/// A function the page (web/loader.js) offers, if it does.
+/// A function the page (web/loader.js, web/device.js) offers, if it does.
 #[cfg(target_arch = "wasm32")]
 fn page_function(name: &str) -> Option<js_sys::Function> {
     let window = web_sys::window()?;
     let f = js_sys::Reflect::get(&window, &wasm_bindgen::JsValue::from_str(name)).ok()?;
     wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok()
+}
+
+/// Call the page's `window[name]()`, if it has one (the page may not offer it: nothing happens).
+#[cfg(target_arch = "wasm32")]
+pub fn call_page(name: &str) {
+    if let (Some(f), Some(window)) = (page_function(name), web_sys::window()) {
+        let _ = f.call0(&window);
+    }
 }
 
 /// Have the browser decode an image (`createImageBitmap`, off the page's thread): decoding a

@@ -170,7 +170,7 @@ fn commands(
                 gyro_out.write(GyroCommand::On);
             }
             #[cfg(target_arch = "wasm32")]
-            page::call("cloudhallEnterVr");
+            crate::viewer::io::call_page("cloudhallEnterVr");
             info!("VR glasses mode: look at a hotspot for two seconds to choose it; look at the floor to leave");
         } else {
             for e in &parts {
@@ -184,7 +184,7 @@ fn commands(
                 *panel = Panel::None;
             }
             #[cfg(target_arch = "wasm32")]
-            page::call("cloudhallLeaveVr");
+            crate::viewer::io::call_page("cloudhallLeaveVr");
             info!("VR glasses mode: off");
         }
     }
@@ -197,15 +197,6 @@ mod page {
     use wasm_bindgen::JsValue;
 
     use super::VrCommand;
-
-    pub fn call(name: &str) {
-        let Some(window) = web_sys::window() else { return };
-        if let Ok(f) = js_sys::Reflect::get(&window, &JsValue::from_str(name))
-            && let Ok(f) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f)
-        {
-            let _ = f.call0(&window);
-        }
-    }
 
     /// The device's back gesture (a history step the page counts in `cloudhallVrBack`) leaves
     /// the mode.
