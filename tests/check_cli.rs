@@ -67,8 +67,18 @@ fn json_output_lists_errors() {
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(v["ok"], false);
     assert_eq!(v["errors"], 1);
-    assert_eq!(v["diagnostics"][0]["line"], 32);
-    assert_eq!(v["diagnostics"][0]["col"], 38);
+    // The fixture's three 512x256 panoramas are warned of as blurred.
+    assert_eq!(v["warnings"], 3);
+    let diags = v["diagnostics"].as_array().expect("diagnostics");
+    let error = diags.iter().find(|d| d["severity"] == "error").expect("the error");
+    assert_eq!(error["line"], 32);
+    assert_eq!(error["col"], 38);
+    assert!(
+        diags
+            .iter()
+            .filter(|d| d["severity"] == "warning")
+            .all(|d| d["message"].as_str().unwrap_or("").contains("blurred"))
+    );
 }
 
 /// Each broken tour: the one error `check` must report, as `file:line:col: error: message`.
@@ -90,12 +100,14 @@ const BAD: &[(&str, &str, &str)] = &[
     ("hfov-outside-limits", "alpha.ron:21:48", "initial hfov 90 is outside the scene's limits 95..120"),
     ("memorial-unknown-person", "alpha.ron:44:79", "Memorial names unknown person `villain`"),
     ("missing-field", "beta.ron:18:9", "missing field `view` in `Scene`"),
+    ("not-utf8", "alpha.ron:3:17", "the file is not UTF-8 text: byte 39 (0xBC)"),
     ("panorama-corrupt", "alpha.ron:39:32", "panorama `corrupt.jpg` is unreadable: does not decode"),
     ("panorama-missing", "alpha.ron:39:32", "panorama `pano/hall.jpg` not found"),
     ("panorama-not-2-to-1", "beta.ron:13:32", "panorama `square.jpg` is 64x64, not 2:1"),
     ("pitch-out-of-range", "beta.ron:14:37", "pitch -95 is outside -90..90"),
     ("route-unknown-scene", "alpha.ron:49:21", "route names unknown scene `hal`"),
     ("site-file-missing", "tour.ron:8:30", "site `gamma` has no file"),
+    ("string-unterminated", "alpha.ron:4:34", "this string has no closing quote"),
     ("syntax-missing-comma", "alpha.ron:19:13", "Expected comma"),
     ("unknown-category", "beta.ron:5:15", "unknown category `sport`"),
     ("unknown-field", "alpha.ron:32:33", "unknown field `yaww` in `Hotspot`"),

@@ -116,8 +116,8 @@ pub fn new_site(id: &str, name: &str, source: &Path, tour: &TourFile, mut scenes
 /// The tour in `tour_dir`, as its file says (the site list and the assets folder).
 pub fn tour_file(tour_dir: &Path) -> Result<(TourFile, String), String> {
     let path = tour_dir.join("tour.ron");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e} (give the tour folder with --tour)", path.display()))?;
+    let text =
+        crate::tour::source::read_or_say(&path).map_err(|e| format!("{e} (give the tour folder with --tour)"))?;
     let tour: TourFile = parse_str(&path, &text).map_err(|d| d.to_string())?;
     Ok((tour, text))
 }

@@ -36,8 +36,7 @@ pub fn run(input: &Path, dest: Destination, opts: Options) -> Result<(), String>
     let Destination::Scene { tour: tour_dir, scene, .. } = &dest else { unreachable!() };
     tile(input, &target.pyramid_dir, opts, face, levels)?;
     let m = multires(&target.prefix, face, levels, opts.tile);
-    let text = std::fs::read_to_string(&target.site_file)
-        .map_err(|e| format!("cannot read {}: {e}", target.site_file.display()))?;
+    let text = crate::tour::source::read_or_say(&target.site_file)?;
     let edited = tour_edit::replace_panorama(&target.site_file, &text, scene, &tour_edit::multires_ron(&m))?;
     let tmp = target.site_file.with_extension("ron.tmp");
     std::fs::write(&tmp, edited).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;

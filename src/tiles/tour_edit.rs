@@ -18,15 +18,14 @@ pub struct Target {
 /// Find the site file and the assets folder of a tour, and check that the scene exists.
 pub fn target(tour_dir: &Path, site: &str, scene: &str) -> Result<Target, String> {
     let tour_path = tour_dir.join("tour.ron");
-    let text = std::fs::read_to_string(&tour_path)
-        .map_err(|e| format!("cannot read {}: {e} (give the tour folder with --tour)", tour_path.display()))?;
+    let text =
+        crate::tour::source::read_or_say(&tour_path).map_err(|e| format!("{e} (give the tour folder with --tour)"))?;
     let tour: TourFile = parse_str(&tour_path, &text).map_err(|d| d.to_string())?;
     if !tour.sites.iter().any(|s| s == site) {
         return Err(format!("the tour has no site `{site}`; its sites: {}", tour.sites.join(", ")));
     }
     let site_file = tour_dir.join(format!("{site}.ron"));
-    let site_text =
-        std::fs::read_to_string(&site_file).map_err(|e| format!("cannot read {}: {e}", site_file.display()))?;
+    let site_text = crate::tour::source::read_or_say(&site_file)?;
     let parsed: Site = parse_str(&site_file, &site_text).map_err(|d| d.to_string())?;
     if parsed.scene(scene).is_none() {
         let ids: Vec<&str> = parsed.scenes.iter().map(|s| s.id.as_str()).collect();

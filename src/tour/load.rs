@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::assets::AssetCheck;
 use super::diag::Diagnostic;
 use super::model::{Site, Tour, TourFile};
+use super::source::{self, ReadError};
 use super::spans::{self, Node, Pos, Seg};
 use super::validate;
 
@@ -52,9 +53,13 @@ pub fn load(dir: &Path) -> Loaded {
 pub fn load_with(dir: &Path, check: AssetCheck) -> Loaded {
     let mut diags = Vec::new();
     let tour_path = dir.join("tour.ron");
-    let tour_file = match std::fs::read_to_string(&tour_path) {
+    let tour_file = match source::read(&tour_path) {
         Ok(src) => parse::<TourFile>(&tour_path, &src, &mut diags),
-        Err(e) => {
+        Err(ReadError::Text(d)) => {
+            diags.push(d);
+            None
+        }
+        Err(ReadError::Io(e)) => {
             diags.push(
                 Diagnostic::error(&tour_path, Pos { line: 1, col: 1 }, format!("cannot read the tour file: {e}"))
                     .hint("a tour folder holds tour.ron and one <site-id>.ron per site; pass the folder to check"),
@@ -73,13 +78,14 @@ pub fn load_with(dir: &Path, check: AssetCheck) -> Loaded {
             continue; // reported as a duplicate by validation
         }
         let path = dir.join(format!("{id}.ron"));
-        match std::fs::read_to_string(&path) {
+        match source::read(&path) {
             Ok(src) => {
                 if let Some(site) = parse::<Site>(&path, &src, &mut diags) {
                     sites.push(site);
                 }
             }
-            Err(_) => diags.push(
+            Err(ReadError::Text(d)) => diags.push(d),
+            Err(ReadError::Io(_)) => diags.push(
                 Diagnostic::error(
                     &tour_file.path,
                     tour_file.pos(&[Seg::Field("sites"), Seg::Index(i)]),
@@ -134,7 +140,7 @@ pub fn parse<T: serde::de::DeserializeOwned>(path: &Path, src: &str, diags: &mut
     match ron_options().from_str::<T>(src) {
         Ok(value) => Some(Parsed { path: path.to_path_buf(), value, spans: spans::scan(src) }),
         Err(e) => {
-            diags.push(ron_diagnostic(path, &e));
+            diags.push(ron_diagnostic(path, src, &e));
             None
         }
     }
@@ -142,12 +148,20 @@ pub fn parse<T: serde::de::DeserializeOwned>(path: &Path, src: &str, diags: &mut
 
 /// Parse a single value from text, as the viewer does when a file changes.
 pub fn parse_str<T: serde::de::DeserializeOwned>(path: &Path, src: &str) -> Result<T, Diagnostic> {
-    ron_options().from_str::<T>(src).map_err(|e| ron_diagnostic(path, &e))
+    ron_options().from_str::<T>(src).map_err(|e| ron_diagnostic(path, src, &e))
 }
 
-fn ron_diagnostic(path: &Path, e: &ron::error::SpannedError) -> Diagnostic {
+fn ron_diagnostic(path: &Path, src: &str, e: &ron::error::SpannedError) -> Diagnostic {
     use ron::Error as E;
     let pos = Pos { line: e.span.start.line.max(1), col: e.span.start.col.max(1) };
+    // A string without its closing quote swallows text up to the next quote, and ron then
+    // stops somewhere after it (or at the end of the file); the curator needs where it starts.
+    if let Some(start) = source::unterminated_string(src)
+        && (matches!(e.code, E::ExpectedStringEnd) || start < pos)
+    {
+        return Diagnostic::error(path, start, "this string has no closing quote")
+            .hint("add the closing `\"` at the end of the text that starts here");
+    }
     let outer = |o: &Option<String>| o.as_deref().map(|o| format!(" in `{o}`")).unwrap_or_default();
     let (message, hint) = match &e.code {
         E::NoSuchStructField { expected, found, outer: o } => {
@@ -176,7 +190,6 @@ fn ron_diagnostic(path: &Path, e: &ron::error::SpannedError) -> Diagnostic {
             "a bracket or parenthesis is not closed, or a comma is missing before this point".to_string(),
         ),
         E::ExpectedComma => (e.code.to_string(), "separate fields and list items with commas".to_string()),
-        E::ExpectedStringEnd => (e.code.to_string(), "a string is missing its closing quote".to_string()),
         other => (other.to_string(), "see the scene file format in README.md".to_string()),
     };
     Diagnostic::error(path, pos, message).hint(hint)

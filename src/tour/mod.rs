@@ -9,6 +9,7 @@ pub mod json;
 pub mod load;
 pub mod model;
 pub mod pyramid;
+pub mod source;
 pub mod spans;
 pub mod validate;
 

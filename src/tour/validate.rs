@@ -818,6 +818,18 @@ fn check_assets(uses: Vec<AssetUse>, dir: &Path, check: AssetCheck, diags: &mut 
                 Diagnostic::error(&u.file, u.pos, format!("panorama `{}` is {w}x{h}, not 2:1", u.asset))
                     .hint("an equirectangular panorama covers 360° by 180°: its width must be twice its height"),
             ),
+            (Probe::Image(Ok((w, h))), AssetKind::Image { panorama: true }) if *w < SHARP_PANORAMA_WIDTH => diags.push(
+                Diagnostic::warning(
+                    &u.file,
+                    u.pos,
+                    format!("panorama `{}` is only {w}x{h}: it will look blurred", u.asset),
+                )
+                .hint(format!(
+                    "a visitor's view of 75° shows a fifth of the width across a whole screen; export at least \
+                     {SHARP_PANORAMA_WIDTH}x{} (8000x4000 or more looks sharp, and `cloudhall tiles` keeps it fast)",
+                    SHARP_PANORAMA_WIDTH / 2
+                )),
+            ),
             (Probe::Image(Ok((w, h))), AssetKind::Face { .. }) if w != h => diags.push(
                 Diagnostic::error(&u.file, u.pos, format!("cube face `{}` is {w}x{h}, not square", u.asset))
                     .hint("each of the six faces covers 90° by 90°: its width must equal its height"),
@@ -857,6 +869,9 @@ fn check_assets(uses: Vec<AssetUse>, dir: &Path, check: AssetCheck, diags: &mut 
         }
     }
 }
+
+/// Below this width a panorama is visibly soft on any screen; curators are told so.
+const SHARP_PANORAMA_WIDTH: u32 = 2048;
 
 fn kind_tag(kind: &AssetKind) -> u8 {
     match kind {
