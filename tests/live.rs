@@ -452,6 +452,25 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn spawn(database_url: &str) -> ServerProcess {
+        let mut p = ServerProcess::start(database_url);
+        p.wait_up();
+        p
+    }
+
+    /// Wait until the server answers; fail at once if it died on the way.
+    fn wait_up(&mut self) {
+        let started = Instant::now();
+        while std::net::TcpStream::connect(self.addr).is_err() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the server on {} exited while starting: {status}", self.addr);
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the server did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Start a server without waiting for it.
+    fn start(database_url: &str) -> ServerProcess {
         use std::process::{Command, Stdio};
         let addr = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
         let child = Command::new(env!("CARGO_BIN_EXE_cloudhall"))
@@ -465,11 +484,6 @@ impl ServerProcess {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn server");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "the server did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
         ServerProcess { child, addr }
     }
 }
@@ -535,5 +549,43 @@ fn two_server_processes_share_a_session_through_postgresql() {
         on_a.expect("ended").await;
         on_b.expect("ended").await;
         assert_eq!(http(a.addr, "GET", &format!("/api/v1/sessions/{code}")).await.0, 410);
+    });
+}
+
+#[test]
+fn two_instances_started_together_come_up_and_a_join_on_one_sees_what_the_teacher_just_did_on_the_other() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = runtime.block_on(pg::postgres_url());
+    // Both at the same moment, on an empty database: both create the schema.
+    let mut a = ServerProcess::start(&url);
+    let mut b = ServerProcess::start(&url);
+    a.wait_up();
+    b.wait_up();
+    runtime.block_on(async {
+        for addr in [a.addr, b.addr] {
+            let (status, tour) = http(addr, "GET", "/api/v1/tour").await;
+            assert_eq!(status, 200, "{tour}");
+        }
+        let (code, token) = create(a.addr).await;
+        let (mut teacher, _) = Client::teacher(a.addr, &code, &token).await;
+        let (mut on_a, _) = Client::student(a.addr, &code, "Watcher").await;
+        // The first join on B loads the session; the later ones find it held there and must
+        // still see the teacher's latest move, which B hears of only a moment later.
+        let mut late = Vec::new();
+        for i in 0..16 {
+            let scene = if i % 2 == 0 { "hall" } else { "gate" };
+            teacher.send(json!({"v":1,"type":"go","site":"alpha","scene":scene})).await;
+            assert_eq!(on_a.expect("go").await["scene"], scene);
+            // The moment a student on A has it, another joins on B.
+            let (student, w) = Client::student(b.addr, &code, &format!("Late {i}")).await;
+            assert_eq!(w["state"]["scene"], scene, "join {i} on B just after the go on A: {w}");
+            assert_eq!(w["state"]["teacher_connected"], true, "join {i}: {w}");
+            late.push(student);
+        }
+        // And the ones on B follow the next move as usual.
+        teacher.send(json!({"v":1,"type":"note","text":"all here"})).await;
+        for s in &mut late {
+            assert_eq!(s.expect("note").await["text"], "all here");
+        }
     });
 }

@@ -178,6 +178,34 @@ pub fn day_of(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Any number that no other program on the database server uses for an advisory lock.
+const MIGRATION_LOCK: i64 = 0x636c_6f75_6468;
+
+/// Bring the schema up to date on `conn` (which holds the schema lock on PostgreSQL).
+async fn migrate(conn: &mut sqlx::pool::PoolConnection<sqlx::Any>, schema: &[&str]) -> Result<(), String> {
+    for stmt in schema {
+        sqlx::query(stmt).execute(&mut **conn).await.map_err(|e| format!("migration failed: {e}"))?;
+    }
+    // Databases from before the counts table: count what is there once.
+    let counted: i64 =
+        sqlx::query("SELECT COUNT(*) FROM offering_counts").fetch_one(&mut **conn).await.map_err(db)?.get(0);
+    if counted == 0 {
+        sqlx::query("INSERT INTO offering_counts (target_kind, target_id, kind, n) SELECT target_kind, target_id, kind, COUNT(*) FROM offerings GROUP BY target_kind, target_id, kind")
+                .execute(&mut **conn)
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
+    }
+    // ...and before the visits' day counts.
+    let days: i64 = sqlx::query("SELECT COUNT(*) FROM visit_days").fetch_one(&mut **conn).await.map_err(db)?.get(0);
+    if days == 0 {
+        sqlx::query("INSERT INTO visit_days (day, site, n) SELECT day, site, COUNT(*) FROM visits GROUP BY day, site")
+            .execute(&mut **conn)
+            .await
+            .map_err(|e| format!("migration failed: {e}"))?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Open (creating) the SQLite database file in WAL mode and bring its schema up to date.
     pub async fn open_sqlite(path: &Path) -> Result<Store, String> {
@@ -214,28 +242,22 @@ impl Store {
             .connect(url)
             .await
             .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
-        for stmt in schema {
-            sqlx::query(stmt).execute(&pool).await.map_err(|e| format!("migration failed: {e}"))?;
-        }
-        // Databases from before the counts table: count what is there once.
-        let counted: i64 =
-            sqlx::query("SELECT COUNT(*) FROM offering_counts").fetch_one(&pool).await.map_err(db)?.get(0);
-        if counted == 0 {
-            sqlx::query("INSERT INTO offering_counts (target_kind, target_id, kind, n) SELECT target_kind, target_id, kind, COUNT(*) FROM offerings GROUP BY target_kind, target_id, kind")
-                .execute(&pool)
+        // Several instances starting at once on one PostgreSQL would race to create the same
+        // tables (and die on pg_type's unique index): one migrates while the others wait.
+        let mut conn = pool.acquire().await.map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
+        if !sqlite {
+            sqlx::query(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .execute(&mut *conn)
                 .await
-                .map_err(|e| format!("migration failed: {e}"))?;
+                .map_err(|e| format!("migration failed: cannot take the schema lock: {e}"))?;
         }
-        // ...and before the visits' day counts.
-        let days: i64 = sqlx::query("SELECT COUNT(*) FROM visit_days").fetch_one(&pool).await.map_err(db)?.get(0);
-        if days == 0 {
-            sqlx::query(
-                "INSERT INTO visit_days (day, site, n) SELECT day, site, COUNT(*) FROM visits GROUP BY day, site",
-            )
-            .execute(&pool)
-            .await
-            .map_err(|e| format!("migration failed: {e}"))?;
+        let migrated = migrate(&mut conn, schema).await;
+        if !sqlite {
+            // Also released when the connection closes, should this fail.
+            let _ = sqlx::query(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(&mut *conn).await;
         }
+        drop(conn);
+        migrated?;
         let (tx, rx) = tokio::sync::mpsc::channel(4096);
         tokio::spawn(offering_writer(pool.clone(), rx));
         Ok(Store { pool, utc_offset: CHINA_STANDARD_TIME, backend, offerings: tx, url: url.to_string() })
@@ -546,6 +568,17 @@ impl Store {
     }
 
     /// Keep a live session's state.
+    /// Only the class state of a session, as JSON (for a join on one instance to see what the
+    /// teacher did on another a moment ago).
+    pub async fn live_state(&self, code: &str) -> Result<Option<String>, String> {
+        let row = sqlx::query("SELECT state FROM live_sessions WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     pub async fn live_save(
         &self,
         code: &str,
