@@ -21,7 +21,7 @@ APT_E2E := chromium hugin-tools python3-pil
 # Regenerating the sample content (`make content`).
 APT_CONTENT := espeak-ng vorbis-tools fonts-wqy-microhei
 
-.PHONY: run test check screenshot content deps deps-content wasm-target fmt web deps-web deps-e2e
+.PHONY: run test check screenshot content deps deps-content wasm-target fmt web deps-web deps-e2e fuzz
 
 # Opens the viewer on the bundled tour; without a display, renders a screenshot instead.
 run: deps
@@ -62,6 +62,20 @@ deps-e2e:
 
 check: deps
 	$(CARGO) run --bin cloudhall -- check scenes
+
+# The fuzz targets under fuzz/ (nightly Rust and cargo-fuzz, installed here if missing), each for
+# FUZZ_SECONDS; new inputs go to a corpus outside the clone, crashes to fuzz/artifacts/.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= check_bytes check_bundled live_message
+fuzz:
+	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(HOME)/.cache/cloudhall/fuzz-corpus/$$t && \
+		CARGO_TARGET_DIR=$(HOME)/.cache/cloudhall/fuzz-target $(CARGO) +nightly fuzz run -O $$t \
+			$(HOME)/.cache/cloudhall/fuzz-corpus/$$t fuzz/seeds/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=3000 || exit 1; \
+	done
 
 screenshot: deps
 	$(CARGO) run --bin cloudhall -- view --screenshot cloudhall-screenshot.png

@@ -7,6 +7,8 @@
 //! Needs espeak-ng and oggenc (vorbis-tools) on PATH; `make content` installs them. The output is
 //! reproducible: the same content files give the same scene files, images and audio.
 
+#[path = "gen/describe.rs"]
+mod describe;
 #[path = "gen/paint.rs"]
 mod paint;
 #[path = "gen/pano.rs"]

@@ -12,7 +12,7 @@
 //   own queue in local storage and sends it, once, when the server answers again.
 
 const CACHE = "cloudhall-v1";
-const CORE = ["./", "index.html", "loader.js", "first.js", "device.js", "cloudhall.js", "cloudhall_bg.wasm", "build.json",
+const CORE = ["./", "index.html", "loader.js", "first.js", "device.js", "a11y.js", "cloudhall.js", "cloudhall_bg.wasm", "build.json",
   "manifest.webmanifest", "icon-192.png", "icon-512.png", "api/v1/tour"];
 
 self.addEventListener("install", (event) => {

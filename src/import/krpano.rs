@@ -95,6 +95,7 @@ pub fn read(xml: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, Stri
             name: same(&title),
             panorama,
             thumbnail: None,
+            description: None,
             view: viewset,
             limits,
             narration: None,
@@ -283,7 +284,7 @@ fn hotspot(
     if !rest.is_empty() {
         dropped.push(format!("{at}: hotspot `{id}`: onclick `{}` is not carried over", rest.join("; ")));
     }
-    out.push(Hotspot { id, yaw, pitch, kind });
+    out.push(Hotspot { id, yaw, pitch, kind, description: None });
     Ok(())
 }
 

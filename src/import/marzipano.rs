@@ -136,6 +136,7 @@ pub fn read(dir: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, Stri
                 yaw: wrap(degrees(h["yaw"].as_f64().unwrap_or(0.0))),
                 pitch: pitch_up(degrees(h["pitch"].as_f64().unwrap_or(0.0))).clamp(-90.0, 90.0),
                 kind: HotspotKind::Go { scene: scene.clone(), site: None, view: None },
+                description: None,
             });
         }
         for (j, h) in s["infoHotspots"].as_array().into_iter().flatten().enumerate() {
@@ -150,6 +151,7 @@ pub fn read(dir: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, Stri
                 yaw,
                 pitch,
                 kind: HotspotKind::Info { title: same(&title), body: same(&body), image: None, audio: None },
+                description: None,
             });
             for (n, (t, url)) in links.into_iter().enumerate() {
                 hotspots.push(Hotspot {
@@ -157,6 +159,7 @@ pub fn read(dir: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, Stri
                     yaw: wrap(yaw + 4.0 * (n as f64 + 1.0)),
                     pitch,
                     kind: HotspotKind::Link { url, title: same(&t) },
+                    description: None,
                 });
             }
         }
@@ -166,6 +169,7 @@ pub fn read(dir: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, Stri
             name: same(name),
             panorama,
             thumbnail: None,
+            description: None,
             view,
             limits: Limits::default(),
             narration: None,

@@ -169,6 +169,7 @@ pub fn read(config: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, S
             name: same(&title),
             panorama,
             thumbnail: None,
+            description: None,
             view,
             limits,
             narration: None,
@@ -236,7 +237,13 @@ fn hotspot(
                 pitch: tp.unwrap_or(0.0).clamp(-90.0, 90.0),
                 hfov: super::convert::clamp_hfov(th.unwrap_or(100.0)),
             });
-            out.push(Hotspot { id, yaw, pitch, kind: HotspotKind::Go { scene: scene.clone(), site: None, view } });
+            out.push(Hotspot {
+                id,
+                yaw,
+                pitch,
+                kind: HotspotKind::Go { scene: scene.clone(), site: None, view },
+                description: None,
+            });
         }
         "info" => {
             let title = if text.is_empty() { "Info".to_string() } else { text.clone() };
@@ -246,6 +253,7 @@ fn hotspot(
                     yaw,
                     pitch,
                     kind: HotspotKind::Link { url: url.to_string(), title: same(&title) },
+                    description: None,
                 });
             } else {
                 out.push(Hotspot {
@@ -253,6 +261,7 @@ fn hotspot(
                     yaw,
                     pitch,
                     kind: HotspotKind::Info { title: same(&title), body: same(&text), image: None, audio: None },
+                    description: None,
                 });
             }
         }
@@ -269,6 +278,7 @@ fn hotspot(
             yaw: wrap(yaw + 4.0 * (n as f64 + 1.0)),
             pitch,
             kind: HotspotKind::Link { url, title: same(&title) },
+            description: None,
         });
     }
     Ok(())

@@ -211,6 +211,11 @@ pub struct Scene {
     /// A small preview image (2:1) for scene strips and map cards, an asset path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
+    /// What the panorama shows, in words: what a sighted visitor sees here (the monument, the
+    /// inscriptions, the layout). Screen readers read it on arriving, so a visitor who cannot
+    /// see the panorama still knows where they stand; `cloudhall check` warns where it is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
     pub view: View,
     #[serde(default)]
     pub limits: Limits,
@@ -388,6 +393,10 @@ pub struct Hotspot {
     pub yaw: f64,
     pub pitch: f64,
     pub kind: HotspotKind,
+    /// What is at the hotspot, in words, for screen readers (a door, a stele, a portrait);
+    /// where it leads is said for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -571,3 +571,37 @@ fn header_probe_agrees_with_full_decode() {
     assert!((full - quick).abs() < 0.01, "{full} vs {quick}");
     assert_eq!(assets::probe_image(&fixtures().join("assets/test-pano.png"), AssetCheck::Headers), Ok((512, 256)));
 }
+
+#[test]
+fn a_scene_without_a_description_is_warned_of_and_descriptions_are_bilingual() {
+    let (d, src) = run(
+        "beta.ron",
+        r#" description: (zh: "一片铺石广场，正中立着纪念碑。", en: "A paved square with a monument in the middle."),"#,
+        "",
+    );
+    assert!(d.iter().all(|d| !d.is_error()), "{d:#?}");
+    let w: Vec<_> = d.iter().filter(|d| d.message.contains("no description")).collect();
+    assert_eq!(w.len(), 1, "{d:#?}");
+    assert_eq!(w[0].message, "scene `square` has no description");
+    assert_eq!((w[0].line, w[0].col), pos_of(&src, "\"square\""));
+    assert!(w[0].hint.as_deref().is_some_and(|h| h.contains("screen readers")));
+
+    expect_error(
+        "alpha.ron",
+        r#"kind: Go(scene: "hall")),"#,
+        r#"kind: Go(scene: "hall"), description: (zh: "通往展厅的门", en: " ")),"#,
+        "the hotspot description has no English text",
+        "\" \")",
+    );
+    // A hotspot's description is kept, for the screen-reader layer.
+    let (dir, _) = edited(
+        "alpha.ron",
+        r#"kind: Go(scene: "hall")),"#,
+        r#"kind: Go(scene: "hall"), description: (zh: "通往展厅的门", en: "A door to the hall")),"#,
+    );
+    let tour = load_with(&dir, AssetCheck::Headers).tour.expect("valid");
+    let _ = std::fs::remove_dir_all(&dir);
+    let gate = tour.site("alpha").and_then(|s| s.scene("gate")).expect("gate");
+    assert_eq!(gate.hotspots[0].description.as_ref().map(|t| t.en.as_str()), Some("A door to the hall"));
+    assert_eq!(gate.description.as_ref().map(|t| t.zh.as_str()), Some("一座红色大门，门上挂着金字匾额。"));
+}

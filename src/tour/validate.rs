@@ -84,6 +84,8 @@ struct AssetUse {
 enum AssetKind {
     Image {
         panorama: bool,
+        /// A multires preview: small on purpose, shown only until the tiles arrive.
+        preview: bool,
     },
     /// One face of the `cube`-th cube panorama: square, and the same size as its five siblings.
     Face {
@@ -301,7 +303,7 @@ impl Validator<'_> {
                 &[F("floor_plan"), F("image")],
                 &plan.image,
                 "floor plan",
-                AssetKind::Image { panorama: false },
+                AssetKind::Image { panorama: false, preview: false },
             );
             for (i, pos) in plan.positions.iter().enumerate() {
                 let at = |f| vec![F("floor_plan"), F("positions"), I(i), F(f)];
@@ -378,10 +380,24 @@ impl Validator<'_> {
             |rest: &[Seg<'static>]| -> Vec<Seg<'static>> { base.iter().cloned().chain(rest.iter().cloned()).collect() };
         self.id(&file, p.pos(&at(&[F("id")])), "scene", &sc.id);
         self.text(p, &at(&[F("name")]), &sc.name, "the scene name");
+        match &sc.description {
+            Some(d) => self.text(p, &at(&[F("description")]), d, "the scene description"),
+            None => self.warn(
+                &file,
+                p.pos(&at(&[F("id")])),
+                format!("scene `{}` has no description", sc.id),
+                "add `description: (zh: \"…\", en: \"…\")` saying what a sighted visitor sees here (the monument, \
+                 the inscriptions, the layout): screen readers read it to visitors who cannot see the panorama",
+            ),
+        }
         match &sc.panorama {
-            Panorama::Equirect(path) => {
-                self.asset(p, &at(&[F("panorama"), I(0)]), path, "panorama", AssetKind::Image { panorama: true })
-            }
+            Panorama::Equirect(path) => self.asset(
+                p,
+                &at(&[F("panorama"), I(0)]),
+                path,
+                "panorama",
+                AssetKind::Image { panorama: true, preview: false },
+            ),
             Panorama::Cube(..) => {
                 self.cubes += 1;
                 for (k, path) in sc.panorama.assets().into_iter().enumerate() {
@@ -392,7 +408,7 @@ impl Validator<'_> {
             Panorama::Multires { .. } => {
                 let Some(m) = sc.panorama.multires() else { return };
                 let m = &m;
-                let preview = AssetKind::Image { panorama: true };
+                let preview = AssetKind::Image { panorama: true, preview: true };
                 self.asset(p, &at(&[F("panorama"), F("preview")]), &m.preview, "multires preview", preview);
                 let shape = pyramid::shape_problems(m);
                 for (field, msg, hint) in &shape {
@@ -414,7 +430,13 @@ impl Validator<'_> {
             }
         }
         if let Some(thumb) = &sc.thumbnail {
-            self.asset(p, &at(&[F("thumbnail")]), thumb, "thumbnail", AssetKind::Image { panorama: false });
+            self.asset(
+                p,
+                &at(&[F("thumbnail")]),
+                thumb,
+                "thumbnail",
+                AssetKind::Image { panorama: false, preview: false },
+            );
         }
         self.view(p, &at(&[F("view")]), &sc.view);
         let l = sc.limits;
@@ -500,6 +522,9 @@ impl Validator<'_> {
             };
             self.id(&file, p.pos(&hp(&[F("id")])), "hotspot", &hs.id);
             self.angles(p, &hp(&[]), hs.yaw, hs.pitch);
+            if let Some(d) = &hs.description {
+                self.text(p, &hp(&[F("description")]), d, "the hotspot description");
+            }
             match &hs.kind {
                 HotspotKind::Go { scene, site: target_site, view } => {
                     let target = match target_site {
@@ -549,7 +574,7 @@ impl Validator<'_> {
                             &hp(&[F("kind"), F("image")]),
                             img,
                             "info image",
-                            AssetKind::Image { panorama: false },
+                            AssetKind::Image { panorama: false, preview: false },
                         );
                     }
                     if let Some(clip) = audio {
@@ -814,22 +839,26 @@ fn check_assets(uses: Vec<AssetUse>, dir: &Path, check: AssetCheck, diags: &mut 
                 Diagnostic::error(&u.file, u.pos, format!("{} `{}` is unreadable: {e}", u.what, u.asset))
                     .hint("re-export the file; panoramas and images are JPEG or PNG, audio is Ogg Vorbis"),
             ),
-            (Probe::Image(Ok((w, h))), AssetKind::Image { panorama: true }) if *w != 2 * *h => diags.push(
+            (Probe::Image(Ok((w, h))), AssetKind::Image { panorama: true, .. }) if *w != 2 * *h => diags.push(
                 Diagnostic::error(&u.file, u.pos, format!("panorama `{}` is {w}x{h}, not 2:1", u.asset))
                     .hint("an equirectangular panorama covers 360° by 180°: its width must be twice its height"),
             ),
-            (Probe::Image(Ok((w, h))), AssetKind::Image { panorama: true }) if *w < SHARP_PANORAMA_WIDTH => diags.push(
-                Diagnostic::warning(
-                    &u.file,
-                    u.pos,
-                    format!("panorama `{}` is only {w}x{h}: it will look blurred", u.asset),
-                )
-                .hint(format!(
-                    "a visitor's view of 75° shows a fifth of the width across a whole screen; export at least \
+            (Probe::Image(Ok((w, h))), AssetKind::Image { panorama: true, preview: false })
+                if *w < SHARP_PANORAMA_WIDTH =>
+            {
+                diags.push(
+                    Diagnostic::warning(
+                        &u.file,
+                        u.pos,
+                        format!("panorama `{}` is only {w}x{h}: it will look blurred", u.asset),
+                    )
+                    .hint(format!(
+                        "a visitor's view of 75° shows a fifth of the width across a whole screen; export at least \
                      {SHARP_PANORAMA_WIDTH}x{} (8000x4000 or more looks sharp, and `cloudhall tiles` keeps it fast)",
-                    SHARP_PANORAMA_WIDTH / 2
-                )),
-            ),
+                        SHARP_PANORAMA_WIDTH / 2
+                    )),
+                )
+            }
             (Probe::Image(Ok((w, h))), AssetKind::Face { .. }) if w != h => diags.push(
                 Diagnostic::error(&u.file, u.pos, format!("cube face `{}` is {w}x{h}, not square", u.asset))
                     .hint("each of the six faces covers 90° by 90°: its width must equal its height"),

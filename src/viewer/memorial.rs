@@ -460,12 +460,7 @@ fn buttons(
                 if text.is_empty() {
                     continue;
                 }
-                let name = if memorial.name.trim().is_empty() {
-                    if settings.lang == Lang::Zh { "访客".to_string() } else { "Visitor".to_string() }
-                } else {
-                    memorial.name.trim().to_string()
-                };
-                Action::Message { target: target.clone(), name, text }
+                Action::Message { target: target.clone(), name: signed(&memorial.name, settings.lang), text }
             }
         };
         let is_message = matches!(action, Action::Message { .. });
@@ -494,6 +489,43 @@ fn buttons(
             }
         }
     }
+}
+
+/// The name a message is signed with: the visitor's, or "Visitor" when they gave none.
+fn signed(name: &str, lang: Lang) -> String {
+    match name.trim() {
+        "" if lang == Lang::Zh => "访客".to_string(),
+        "" => "Visitor".to_string(),
+        n => n.to_string(),
+    }
+}
+
+/// Leave a message from outside the memorial's panel (the screen-reader layer's form): queued
+/// and saved first, as the panel's Send does, then sent with the rest of the queue.
+pub fn leave_message(
+    memorial: &mut Memorial,
+    target: Target,
+    name: &str,
+    text: &str,
+    lang: Lang,
+    online: bool,
+) -> Result<(), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("the message is empty".into());
+    }
+    let action = Action::Message { target, name: signed(name, lang), text: text.to_string() };
+    memorial.queue.push(Pending { key: new_key(), action })?;
+    memorial.notice = Some(if lang == Lang::Zh {
+        "感谢留言，审核通过后显示。".into()
+    } else {
+        "Thank you: your message appears after review.".into()
+    });
+    memorial.retry_in = 0.0;
+    if !online {
+        memorial.offline = true;
+    }
+    Ok(())
 }
 
 /// Lay an offering from outside the memorial's panel (the VR glasses mode's gaze): queued and

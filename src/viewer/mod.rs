@@ -1,5 +1,6 @@
 //! The Bevy viewer: one plugin per capability.
 //!
+//! - [`a11y`]: screen readers: the hall in words and real controls, announcements
 //! - [`look`]: camera input (drag, pinch, wheel, keys, inertia, autorotation)
 //! - [`gyro`]: looking around by turning the phone
 //! - [`nav`]: the current scene and moving between scenes
@@ -18,6 +19,7 @@
 //! - [`vr`]: the VR glasses mode (side-by-side stereo, lens distortion, gaze)
 //! - [`headless`]: `cloudhall view --screenshot`
 
+pub mod a11y;
 pub mod audio_out;
 #[cfg(target_arch = "wasm32")]
 pub mod browser_images;
@@ -194,6 +196,7 @@ impl Plugin for ViewerPlugin {
                 prefs::PrefsPlugin { lang_given: self.options.lang_given, remember: self.options.remember },
                 visits::VisitCountPlugin,
                 gyro::GyroPlugin,
+                a11y::A11yPlugin,
                 vr::VrPlugin { start: self.options.vr, lens: self.options.lens, distortion: self.options.distortion },
             ))
             .add_systems(Startup, (install_font, spawn_camera));

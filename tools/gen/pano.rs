@@ -1,5 +1,7 @@
 //! A plausible 4096x2048 equirectangular panorama for a scene: a hall, a courtyard, a square, a
-//! gate or a monument, with boards carrying the names, and the four orientation discs.
+//! gate or a monument, with boards carrying the names. Nothing in it is a test aid: the tests
+//! that read directions from pixels use their own panorama (tests/fixtures/assets/test-pano.png,
+//! with its four coloured discs).
 //!
 //! Each pixel is a direction (yaw right of the image centre, pitch up); the scene is traced per
 //! direction, so the poles are as correct as the horizon. Boards and text are then painted in
@@ -8,7 +10,7 @@
 use ab_glyph::FontRef;
 use image::RgbImage;
 
-use crate::paint::{self, Color, blend, draw_text, fill_rect, mix, rgb, scale, text_width};
+use crate::paint::{self, Color, draw_text, fill_rect, mix, rgb, scale, text_width};
 use crate::write::{BOARD_PITCH, DOOR_PITCH, INFO_YAWS, SceneLayout, Target};
 use crate::{SceneContent, Setting, SiteContent};
 
@@ -16,10 +18,6 @@ pub const W: u32 = 4096;
 pub const H: u32 = 2048;
 /// Eye height above the ground, metres.
 const EYE: f32 = 1.6;
-
-/// Orientation discs: centred on the horizon at these yaws, this colour, 10° across.
-pub const DISCS: [(f32, u32); 4] = [(0.0, 0xe0201c), (90.0, 0x18a830), (180.0, 0x1f4fe0), (-90.0, 0xf0c800)];
-pub const DISC_RADIUS_DEG: f32 = 5.0;
 
 struct Palette {
     sky_top: Color,
@@ -617,7 +615,7 @@ pub fn render(site: &SiteContent, scene: &SceneContent, k: usize, layout: &Scene
         }
     }
 
-    // The title board: site and scene names, straight ahead above the red disc.
+    // The title board: site and scene names, straight ahead above the horizon.
     let gold = p.board_ink;
     board(&mut img, 0.0, 24.0, 8.0, 30.0, p.board, gold);
     let cx = yaw_x(0.0);
@@ -676,34 +674,7 @@ pub fn render(site: &SiteContent, scene: &SceneContent, k: usize, layout: &Scene
         }
     }
 
-    // The orientation discs, last, so nothing covers them.
-    for (yaw, color) in DISCS {
-        disc(&mut img, yaw, 0.0, DISC_RADIUS_DEG, rgb(color));
-    }
     img
-}
-
-/// A disc of angular radius `r` degrees on the sphere, centred at (yaw, pitch), with a white rim.
-fn disc(img: &mut RgbImage, yaw: f32, pitch: f32, r: f32, c: Color) {
-    let span = r + 1.0;
-    let (y0, y1) = (pitch_y(pitch + span) as i64, pitch_y(pitch - span) as i64 + 1);
-    let (sp0, cp0) = pitch.to_radians().sin_cos();
-    for y in y0..y1 {
-        let pp = 90.0 - (y as f32 + 0.5) / H as f32 * 180.0;
-        let (sp, cp) = pp.to_radians().sin_cos();
-        let x0 = yaw_x(yaw - span * 1.2) as i64;
-        let x1 = yaw_x(yaw + span * 1.2) as i64 + 1;
-        for x in x0..x1 {
-            let yy = (x as f32 + 0.5) / W as f32 * 360.0 - 180.0;
-            let cosang = sp * sp0 + cp * cp0 * (yy - yaw).to_radians().cos();
-            let ang = cosang.clamp(-1.0, 1.0).acos().to_degrees();
-            if ang <= r {
-                blend(img, x, y, c, 1.0);
-            } else if ang <= r + 0.35 {
-                blend(img, x, y, [1.0, 1.0, 1.0], 1.0);
-            }
-        }
-    }
 }
 
 /// The scene rendered at 16384x8192 with a wall of small captions: the sample tour's one scene

@@ -8,7 +8,7 @@ use crate::{MemorialContent, SiteContent, Text};
 
 /// Yaws of the information boards, in the order of a scene's `info` list.
 pub const INFO_YAWS: [f64; 4] = [-45.0, 135.0, -120.0, 60.0];
-/// Boards sit above the orientation discs, which span pitch -5..5.
+/// Boards sit above eye level, clear of the horizon where visitors look first.
 pub const BOARD_PITCH: f64 = 14.0;
 pub const DOOR_PITCH: f64 = -12.0;
 
@@ -216,6 +216,7 @@ pub fn site_file(
         let _ = writeln!(o, "            name: {},", t(&scene.name));
         let _ = writeln!(o, "            panorama: {},", crate::pano_ron(&site.id, &scene.id));
         let _ = writeln!(o, "            thumbnail: {},", s(&format!("thumbs/{}/{}.jpg", site.id, scene.id)));
+        let _ = writeln!(o, "            description: {},", t(&crate::describe::scene(site, scene, l)));
         o.push_str("            view: (yaw: 0.0, pitch: 5.0, hfov: 100.0),\n");
         // The 16K scene zooms in far enough to read its caption wall at one texel a pixel.
         let min_hfov = if (site.id.as_str(), scene.id.as_str()) == crate::pano::DETAILED { 15.0 } else { 40.0 };
@@ -272,9 +273,12 @@ pub fn site_file(
                 crate::write::Target::Memorial(MemorialContent::Site) => "Memorial(Site)".to_string(),
                 crate::write::Target::Memorial(MemorialContent::Person(p)) => format!("Memorial(Person({}))", s(p)),
             };
+            let description = crate::describe::hotspot(site, scene, &h.target, h.label.as_ref())
+                .map(|d| format!(", description: {}", t(&d)))
+                .unwrap_or_default();
             let _ = writeln!(
                 o,
-                "                (id: {}, yaw: {}, pitch: {}, kind: {}),",
+                "                (id: {}, yaw: {}, pitch: {}, kind: {}{description}),",
                 s(&h.id),
                 f(h.yaw),
                 f(h.pitch),

@@ -1,0 +1,143 @@
+// The hall for screen readers and the keyboard: a document layer beside the canvas that mirrors
+// the viewer with real HTML controls (src/a11y.rs says what is on screen; src/viewer/a11y.rs
+// sends it here as JSON whenever it changes).
+//
+// - cloudhallA11y(json): render the outline (site, scene, what the panorama shows, its hotspots
+//   in reading order, the narration, an open board with the memorial's form, the scene strip,
+//   the site list), keeping focus on the control that had it.
+// - cloudhallAnnounce(text): say it through the polite live region (scene changes, subtitles).
+// - cloudhallA11yTake(): the actions the controls queued since the viewer last asked.
+//
+// The layer is out of sight until something in it has focus (Tab from the page, or a screen
+// reader's own navigation), so sighted visitors see the panorama and keyboard visitors see
+// where they are.
+
+const layer = document.getElementById("a11y");
+const live = document.getElementById("a11y-live");
+let queue = [];
+let last = null;
+
+window.cloudhallA11yTake = () => {
+  const q = queue;
+  queue = [];
+  return q;
+};
+
+const send = (action) => queue.push(JSON.stringify(action));
+
+window.cloudhallAnnounce = (text) => {
+  // A new node each time, so that the same words twice are still read.
+  const p = document.createElement("p");
+  p.textContent = text;
+  live.replaceChildren(p);
+};
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "onclick") e.addEventListener("click", v);
+    else if (k === "onsubmit") e.addEventListener("submit", v);
+    else e.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function list(label, items) {
+  return el("nav", { "aria-label": label }, el("h3", {}, label), el("ul", {}, items.map((i) => el("li", {}, ...[i].flat()))));
+}
+
+function render(o) {
+  const sceneChanged = !last || last.scene.id !== o.scene.id || last.site.id !== o.site.id;
+  const had = layer.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+  document.documentElement.lang = o.lang === "zh" ? "zh-CN" : "en";
+  const w = o.words;
+  const parts = [
+    el("a", { href: "#a11y-narration", class: "a11y-skip", "data-key": "skip" }, w.skip),
+    el("h1", {}, o.tour),
+    el("h2", { id: "a11y-scene", tabindex: "-1", "data-key": "scene" }, `${o.site.name} · ${o.scene.name}`),
+  ];
+  if (o.description) parts.push(el("p", { id: "a11y-description" }, o.description));
+  parts.push(list(w.hotspots, o.hotspots.map((h) => [
+    el("button", {
+      type: "button", "data-key": `hotspot-${h.id}`, "data-kind": h.kind, "aria-describedby": `a11y-where-${h.index}`,
+      onclick: () => send({ do: "hotspot", index: h.index }),
+    }, h.label),
+    " ",
+    el("span", { id: `a11y-where-${h.index}`, class: "a11y-where" }, h.description),
+  ])));
+  if (o.board) {
+    const b = o.board;
+    const board = el("section", { id: "a11y-board", role: "dialog", "aria-labelledby": "a11y-board-title" },
+      el("h3", { id: "a11y-board-title", tabindex: "-1", "data-key": "board" }, b.title),
+      el("p", {}, b.body));
+    if (b.memorial) {
+      board.append(el("div", { role: "group", "aria-label": b.title },
+        ["flower", "candle", "bow"].map((kind) => el("button", {
+          type: "button", "data-key": `offer-${kind}`, onclick: () => send({ do: "offer", kind }),
+        }, w[kind]))));
+      const form = el("form", {
+        "data-key": "message-form",
+        onsubmit: (e) => {
+          e.preventDefault();
+          const data = new FormData(form);
+          if (!String(data.get("text") || "").trim()) return;
+          send({ do: "message", name: data.get("name"), text: data.get("text") });
+          form.reset();
+        },
+      },
+      el("label", {}, w.name, el("input", { name: "name", autocomplete: "nickname", maxlength: 40, "data-key": "name" })),
+      el("label", {}, w.message, el("textarea", { name: "text", maxlength: 500, required: true, "data-key": "text" })),
+      el("button", { type: "submit", "data-key": "send" }, w.send));
+      board.append(form);
+    }
+    board.append(el("button", { type: "button", "data-key": "close", onclick: () => send({ do: "close" }) }, w.close));
+    parts.push(board);
+  }
+  if (o.narration !== null && o.narration !== undefined) {
+    parts.push(el("section", { id: "a11y-narration", "aria-label": w.narration, tabindex: "-1" },
+      el("button", { type: "button", "aria-pressed": o.narration ? "true" : "false", "data-key": "narration",
+        onclick: () => send({ do: "narration" }) }, o.narration ? w.pause : w.play)));
+  }
+  parts.push(list(w.scenes, o.scenes.map((s) => el("button", {
+    type: "button", "aria-current": s.current ? "true" : null, "data-key": `scene-${s.id}`,
+    onclick: () => send({ do: "scene", id: s.id }),
+  }, s.name))));
+  parts.push(list(w.sites, o.sites.map((s) => el("button", {
+    type: "button", "aria-current": s.current ? "true" : null, "data-key": `site-${s.id}`,
+    onclick: () => send({ do: "site", id: s.id }),
+  }, s.name))));
+  const content = document.getElementById("a11y-content");
+  content.replaceChildren(...parts);
+  const boardOpened = o.board && !(last && last.board && last.board.index === o.board.index);
+  last = o;
+  // Focus: into an opened board; to the new scene's heading after a move made from the layer;
+  // otherwise back on the control that had it.
+  const focus = (key) => content.querySelector(`[data-key="${key}"]`)?.focus();
+  if (had && boardOpened) focus("board");
+  else if (had && sceneChanged) focus("scene");
+  else if (had) focus(had);
+}
+
+window.cloudhallA11y = (json) => render(JSON.parse(json));
+
+// The skip link and the "n" key lead to the narration control.
+layer.addEventListener("click", (e) => {
+  if (e.target.matches(".a11y-skip")) {
+    e.preventDefault();
+    document.querySelector('#a11y-narration button')?.focus();
+  }
+});
+
+// Tab on the panorama enters the layer (Shift+Tab from its end): the viewer would otherwise keep
+// the key, and a keyboard visitor could not leave the canvas. The listener runs before the
+// canvas's own, in the capture phase.
+const canvas = document.getElementById("cloudhall");
+window.addEventListener("keydown", (e) => {
+  if (e.key !== "Tab" || document.activeElement !== canvas) return;
+  e.preventDefault();
+  e.stopImmediatePropagation();
+  const controls = [...layer.querySelectorAll("a[href], button, input, textarea")];
+  (e.shiftKey ? controls[controls.length - 1] : controls[0])?.focus();
+}, true);

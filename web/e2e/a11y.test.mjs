@@ -1,0 +1,182 @@
+// The hall for visitors who cannot see the screen, in headless Chromium against a real
+// `cloudhall serve` of the bundled tour:
+// - axe-core finds no serious or critical violation on the hall's page, with a board open and
+//   with the memorial open;
+// - Chromium's own accessibility tree (CDP Accessibility.getFullAXTree) holds the scene's
+//   hotspots as buttons named by where they lead, and the live region receives the subtitles
+//   as the narration plays;
+// - keyboard only (not one pointer event): from the site list to a site, through two scenes,
+//   a board read, and a flower laid that the server counts.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchBrowser, root, serve } from "./common.mjs";
+
+const READY = 240_000;
+const VIEW = { width: 1024, height: 640 };
+let server, browser, base, tour;
+
+before(async () => {
+  ({ server, base } = await serve(join(root, "scenes"), mkdtempSync(join(tmpdir(), "cloudhall-a11y-")), join(root, "web/dist")));
+  tour = await (await fetch(base + "/api/v1/tour")).json();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** The hall at `query` in English, once the viewer has drawn and filled the layer. */
+async function open(query) {
+  const page = await browser.newPage({ viewport: VIEW });
+  page.problems = [];
+  page.on("pageerror", (e) => page.problems.push(String(e)));
+  await page.addInitScript(() => {
+    window.pointerEvents = 0;
+    for (const t of ["pointerdown", "mousedown", "touchstart"]) {
+      window.addEventListener(t, (e) => { if (e.isTrusted) window.pointerEvents++; }, true);
+    }
+  });
+  await page.goto(`${base}/?lang=en&${query}`);
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: READY });
+  await page.waitForSelector("#a11y-scene", { state: "attached", timeout: 60_000 });
+  return page;
+}
+
+/** A scene with a Go hotspot to another scene of its site, and a site memorial somewhere in that site. */
+function route() {
+  for (const s of tour.sites) {
+    if (s.id === tour.start_site) continue;
+    const first = s.scenes[0];
+    const go = first.hotspots.find((h) => h.kind.Go && !h.kind.Go.site);
+    if (!go) continue;
+    const second = s.scenes.find((sc) => sc.id === go.kind.Go.scene);
+    const info = second.hotspots.find((h) => h.kind.Info);
+    const memorialScene = s.scenes.find((sc) => sc.hotspots.some((h) => h.kind.Memorial === "Site"));
+    if (info && memorialScene) return { site: s, first, second, info, memorialScene };
+  }
+  throw new Error("the bundled tour has no such site");
+}
+
+/** Press Tab (at most 150 times) until the focused element passes `pred`. */
+async function tabTo(page, pred, what) {
+  for (let i = 0; i < 150; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(pred)) return;
+  }
+  throw new Error(`Tab never reached ${what}`);
+}
+
+const focusedText = (text) => new Function(`return document.activeElement?.textContent === ${JSON.stringify(text)}`);
+
+async function axe(page) {
+  await page.addScriptTag({ path: join(root, "web/e2e/node_modules/axe-core/axe.min.js") });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("axe-core finds nothing serious on the hall, an open board and the memorial", async () => {
+  const { site, second, info, memorialScene } = route();
+  const page = await open(`site=${site.id}&scene=${second.id}`);
+  assert.deepEqual(await axe(page), [], "the hall");
+  // The layer's controls, as a screen reader would use them.
+  await page.keyboard.press("Tab");
+  await tabTo(page, focusedText(`Board: ${info.kind.Info.title.en}`), "the board's hotspot");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#a11y-board", { timeout: 30_000 });
+  assert.deepEqual(await axe(page), [], "an open board");
+  await page.close();
+
+  const mem = await open(`site=${site.id}&scene=${memorialScene.id}`);
+  await mem.keyboard.press("Tab");
+  await tabTo(mem, () => document.activeElement?.dataset.kind === "memorial", "the memorial's hotspot");
+  await mem.keyboard.press("Enter");
+  await mem.waitForSelector("#a11y-board form", { timeout: 30_000 });
+  assert.deepEqual(await axe(mem), [], "the memorial");
+  assert.deepEqual(mem.problems, []);
+  await mem.close();
+});
+
+test("the accessibility tree names each hotspot by where it leads, and the live region speaks the subtitles", async () => {
+  const { site, first } = route();
+  const page = await open(`site=${site.id}&scene=${first.id}`);
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+  const buttons = nodes.filter((n) => n.role?.value === "button").map((n) => n.name?.value || "");
+  for (const h of first.hotspots.filter((h) => h.kind.Go)) {
+    const to = h.kind.Go.site ? tour.sites.find((s) => s.id === h.kind.Go.site) : site;
+    const scene = to.scenes.find((sc) => sc.id === h.kind.Go.scene);
+    assert.ok(buttons.some((b) => b.startsWith("Go to: ") && b.includes(scene.name.en)),
+      `a button leads to ${scene.name.en}: ${JSON.stringify(buttons)}`);
+  }
+  const description = nodes.find((n) => (n.name?.value || "").includes(first.description.en.slice(0, 30)) ||
+    (n.role?.value === "StaticText" && (n.name?.value || "").startsWith(first.description.en.slice(0, 30))));
+  assert.ok(description, "the scene's description is in the tree");
+
+  // Play the narration from the layer (the skip link leads to it) and listen to the live region.
+  await page.keyboard.press("Tab");
+  await tabTo(page, () => document.activeElement?.dataset.key === "narration", "the narration button");
+  await page.keyboard.press("Enter");
+  const cues = first.narration.cues.map((c) => c.text.en);
+  await page.waitForFunction((cues) => cues.includes(document.getElementById("a11y-live").textContent),
+    cues, { timeout: 60_000 });
+  const { nodes: after } = await cdp.send("Accessibility.getFullAXTree");
+  const status = after.find((n) => n.role?.value === "status" &&
+    after.some((c) => (n.childIds || []).includes(c.nodeId) || cues.includes(c.name?.value)));
+  assert.ok(status, "the live region is a status in the tree");
+  const spoken = after.map((n) => n.name?.value || "");
+  assert.ok(cues.some((c) => spoken.includes(c)), "a subtitle reached the tree");
+  assert.equal(await page.evaluate(() => window.pointerEvents), 0);
+  await page.close();
+});
+
+test("keyboard only: a site from the list, two scenes, a board, and a flower the server counts", async () => {
+  const { site, first, second, info, memorialScene } = route();
+  const start = tour.sites.find((s) => s.id === tour.start_site);
+  const counts = async () =>
+    (await (await fetch(`${base}/api/v1/memorial/counts?site=${site.id}`)).json()).counts.flower;
+  const before = await counts();
+  const page = await open(`site=${start.id}&scene=${start.scenes[0].id}`);
+  // Tab from the panorama enters the layer; the site list is in it.
+  await page.keyboard.press("Tab");
+  assert.ok(await page.evaluate(() => document.getElementById("a11y").contains(document.activeElement)),
+    "Tab from the panorama goes into the text layer");
+  await tabTo(page, focusedText(site.name.en), `the site ${site.name.en}`);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((id) => new URL(location.href).searchParams.get("site") === id, site.id, { timeout: 60_000 });
+  await page.waitForFunction(() => document.activeElement?.id === "a11y-scene", null, { timeout: 30_000 });
+  const heading = await page.evaluate(() => document.activeElement.textContent);
+  assert.equal(heading, `${site.name.en} · ${first.name.en}`, "focus moves to the new scene's heading");
+  // Through a Go hotspot to the second scene.
+  await tabTo(page, focusedText(`Go to: ${second.name.en}`), "the Go hotspot");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((id) => new URL(location.href).searchParams.get("scene") === id, second.id, { timeout: 60_000 });
+  // A board, read and closed.
+  await tabTo(page, focusedText(`Board: ${info.kind.Info.title.en}`), "the board's hotspot");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.activeElement?.id === "a11y-board-title", null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), info.kind.Info.title.en);
+  await tabTo(page, () => document.activeElement?.dataset.key === "close", "the board's close button");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => !document.getElementById("a11y-board"), null, { timeout: 30_000 });
+  // To the memorial's scene from the strip, then the flower.
+  if (memorialScene.id !== second.id) {
+    await tabTo(page, focusedText(memorialScene.name.en), "the memorial's scene in the strip");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get("scene") === id, memorialScene.id,
+      { timeout: 60_000 });
+  }
+  await tabTo(page, () => document.activeElement?.dataset.kind === "memorial", "the memorial's hotspot");
+  await page.keyboard.press("Enter");
+  await tabTo(page, focusedText("Lay a flower"), "the flower button");
+  await page.keyboard.press("Enter");
+  for (let i = 0; i < 60 && (await counts()) === before; i++) await page.waitForTimeout(500);
+  assert.equal(await counts(), before + 1, "the server counted the flower");
+  assert.equal(await page.evaluate(() => window.pointerEvents), 0, "not one pointer event");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
