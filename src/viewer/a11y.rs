@@ -3,12 +3,16 @@
 //!
 //! In the browser the page mirrors the outline with real HTML controls and a polite live region
 //! (web/a11y.js): `cloudhallA11y(json)` renders, `cloudhallAnnounce(text)` speaks, and the
-//! controls queue actions that [`page::take`] reads each frame. Natively the same outline is
-//! published as [`A11yOutline`], which the AccessKit layer reads.
+//! controls queue actions that [`page::take`] reads each frame. Natively the same outline goes
+//! into Bevy's AccessKit tree: each hotspot marker is a button named by where it leads, the
+//! scene's words are a label, announcements fill a polite live region, and a screen reader's
+//! "click" on a marker activates it; buttons that show only a glyph get a name.
 
+use accesskit::{Action as AkAction, Live, Node as AkNode, NodeId, Role};
+use bevy::a11y::{AccessibilityNode, ActionRequest};
 use bevy::prelude::*;
 
-use super::hotspots::Activate;
+use super::hotspots::{Activate, HotspotMarker};
 use super::memorial::{Memorial, offer, open_target};
 use super::narration::{NarrationCommand, Playback};
 use super::nav::{Current, GoTo, SceneEntered};
@@ -23,7 +27,13 @@ impl Plugin for A11yPlugin {
         app.init_resource::<A11yOutline>()
             .init_resource::<Spoken>()
             .add_message::<A11yAction>()
-            .add_systems(Update, (publish, announce.after(publish), act));
+            // Registered by Bevy's window plugins too; the headless viewer has none.
+            .add_message::<ActionRequest>()
+            .add_systems(Startup, spawn_tree_nodes)
+            .add_systems(
+                Update,
+                (publish, announce.after(publish), act, tree.after(announce), clicks.before(act), name_glyph_buttons),
+            );
         #[cfg(target_arch = "wasm32")]
         app.add_systems(Update, page::take.before(act));
     }
@@ -169,6 +179,178 @@ fn act(
                     error!("the message could not be kept: {e}");
                 }
             }
+        }
+    }
+}
+
+/// The scene's words in the AccessKit tree: its name, and what it shows.
+#[derive(Component)]
+pub struct SceneWords;
+
+/// The AccessKit live region: what was announced last.
+#[derive(Component)]
+pub struct LiveRegion;
+
+fn hidden_node() -> Node {
+    Node { position_type: PositionType::Absolute, width: Val::Px(0.0), height: Val::Px(0.0), ..default() }
+}
+
+fn spawn_tree_nodes(mut commands: Commands) {
+    commands.spawn((Name::new("scene words"), SceneWords, hidden_node(), AccessibilityNode(AkNode::new(Role::Label))));
+    let mut live = AkNode::new(Role::Status);
+    live.set_live(Live::Polite);
+    commands.spawn((Name::new("live region"), LiveRegion, hidden_node(), AccessibilityNode(live)));
+}
+
+/// The outline into the AccessKit tree: markers, the scene's words, the live region.
+fn tree(
+    out: Res<A11yOutline>,
+    spoken: Res<Spoken>,
+    mut commands: Commands,
+    markers: Query<(Entity, &HotspotMarker, Has<AccessibilityNode>)>,
+    mut words: Query<&mut AccessibilityNode, (With<SceneWords>, Without<LiveRegion>)>,
+    mut live: Query<&mut AccessibilityNode, (With<LiveRegion>, Without<SceneWords>)>,
+) {
+    let Some(o) = &out.outline else { return };
+    let fresh_markers = markers.iter().any(|(_, _, has)| !has);
+    if out.is_changed() || fresh_markers {
+        for (e, m, _) in &markers {
+            let Some(item) = o.hotspots.iter().find(|h| h.index == m.index) else { continue };
+            let mut node = AkNode::new(Role::Button);
+            node.set_label(item.label.as_str());
+            node.set_description(item.description.as_str());
+            node.add_action(AkAction::Click);
+            commands.entity(e).insert(AccessibilityNode(node));
+        }
+        for mut w in &mut words {
+            w.set_label(format!("{} · {}", o.site.name, o.scene.name));
+            w.set_value(o.description.as_str());
+        }
+    }
+    if spoken.is_changed() {
+        for mut l in &mut live {
+            match &spoken.last {
+                Some(text) => l.set_value(text.as_str()),
+                None => l.clear_value(),
+            }
+        }
+    }
+}
+
+/// A screen reader's click on a hotspot marker activates it, as a pointer's would.
+fn clicks(
+    mut requests: MessageReader<ActionRequest>,
+    markers: Query<(Entity, &HotspotMarker)>,
+    mut activate: MessageWriter<Activate>,
+) {
+    for r in requests.read() {
+        if r.0.action != AkAction::Click {
+            continue;
+        }
+        if let Some((_, m)) = markers.iter().find(|(e, _)| NodeId(e.to_bits()) == r.0.target_node) {
+            activate.write(Activate(m.index));
+        }
+    }
+}
+
+/// The name of a button that shows no words (a dot on the floor plan, an empty text field, the
+/// narration's progress track), in both languages.
+#[derive(Component, Debug, Clone)]
+pub struct A11yName(pub crate::tour::Text);
+
+impl A11yName {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        A11yName(crate::tour::Text::new(zh, en))
+    }
+}
+
+/// What a button that shows only a glyph does, in words.
+fn glyph_name(glyph: &str, lang: crate::tour::Lang) -> Option<&'static str> {
+    let zh = lang == crate::tour::Lang::Zh;
+    Some(match glyph.trim() {
+        "▶" => {
+            if zh {
+                "播放解说"
+            } else {
+                "Play the narration"
+            }
+        }
+        "‖" => {
+            if zh {
+                "暂停解说"
+            } else {
+                "Pause the narration"
+            }
+        }
+        "−" => {
+            if zh {
+                "调低音量"
+            } else {
+                "Volume down"
+            }
+        }
+        "+" => {
+            if zh {
+                "调高音量"
+            } else {
+                "Volume up"
+            }
+        }
+        "⇔" => {
+            if zh {
+                "放大平面图"
+            } else {
+                "Enlarge the floor plan"
+            }
+        }
+        "≡" => {
+            if zh {
+                "菜单"
+            } else {
+                "Menu"
+            }
+        }
+        "…" => {
+            if zh {
+                "更多解说控制"
+            } else {
+                "More narration controls"
+            }
+        }
+        "×" | "✕" => {
+            if zh {
+                "关闭"
+            } else {
+                "Close"
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Every button's name, kept current. Bevy names a button by its text once, when it is spawned;
+/// many of ours get their words a frame later (in the visitor's language) or change them (▶
+/// becomes ‖, 中文 becomes English). A button that shows no words has an [`A11yName`]; one that
+/// shows only a glyph (▶, ‖, −, +, ⇔, ≡, …) is named for what it does.
+fn name_glyph_buttons(
+    settings: Res<Settings>,
+    mut buttons: Query<(&mut AccessibilityNode, Option<&A11yName>, Option<&Children>), With<Button>>,
+    texts: Query<&Text>,
+) {
+    for (mut node, named, children) in &mut buttons {
+        let shown: Vec<&str> = children
+            .map(|c| c.iter().filter_map(|c| texts.get(c).ok()).map(|t| t.0.trim()).filter(|t| !t.is_empty()).collect())
+            .unwrap_or_default();
+        let name = match named {
+            Some(n) => n.0.get(settings.lang).to_string(),
+            None => match shown.as_slice() {
+                [one] => glyph_name(one, settings.lang).map_or_else(|| one.to_string(), str::to_string),
+                [] => continue,
+                many => many.join(" "),
+            },
+        };
+        if node.label() != Some(name.as_str()) {
+            node.set_label(name);
         }
     }
 }

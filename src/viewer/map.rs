@@ -293,6 +293,7 @@ fn build_map(
                     },
                     BackgroundColor(Color::srgb(0.95, 0.95, 0.95)),
                     SearchBox,
+                    super::a11y::A11yName::new("搜索展馆", "Search the sites"),
                 ))
                 .with_children(|b| {
                     b.spawn((label("", 15.0, Color::srgb(0.1, 0.1, 0.1)), SearchText));
@@ -943,8 +944,10 @@ fn minimap(
                 for pos in &fp.positions {
                     let here = pos.scene == current.scene;
                     let size = if here { 16.0 } else { 12.0 };
+                    let name = site.and_then(|s| s.scene(&pos.scene)).map(|sc| sc.name.clone()).unwrap_or_default();
                     p.spawn((
                         PlanDot(pos.scene.clone()),
+                        super::a11y::A11yName(name),
                         Button,
                         UiAction::GoScene { site: current.site.clone(), scene: pos.scene.clone() },
                         Node {

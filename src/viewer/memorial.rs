@@ -239,8 +239,13 @@ pub enum MemorialButton {
 }
 
 fn field_box(field: Field) -> impl Bundle {
+    let name = match field {
+        Field::Name => super::a11y::A11yName::new("您的名字", "Your name"),
+        Field::Text => super::a11y::A11yName::new("留言", "Message"),
+    };
     (
         Button,
+        name,
         field,
         Node {
             padding: UiRect::all(Val::Px(6.0)),
@@ -308,6 +313,7 @@ fn build_section(mut commands: Commands, panel: Query<(Entity, &Children), With<
             s.spawn((
                 Button,
                 MemorialButton::Send,
+                super::a11y::A11yName::new("发送留言", "Send the message"),
                 Node {
                     padding: UiRect::axes(Val::Px(16.0), Val::Px(6.0)),
                     margin: UiRect::vertical(Val::Px(4.0)),

@@ -132,6 +132,7 @@ fn build_bar(mut commands: Commands, settings: Res<Settings>) {
             ));
             bar.spawn((
                 ProgressTrack,
+                super::a11y::A11yName::new("解说进度", "Narration position"),
                 Button,
                 RelativeCursorPosition::default(),
                 Node {
