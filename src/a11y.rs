@@ -7,7 +7,7 @@
 //! native window with AccessKit nodes. What a visitor does with those controls comes back as an
 //! [`Action`]. No Bevy here: this is unit-tested in milliseconds.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::tour::{HotspotKind, Lang, MemorialTarget, Tour};
 
@@ -59,6 +59,10 @@ pub struct Outline {
     /// Whether the scene has narration, and whether it plays.
     pub narration: Option<bool>,
     pub board: Option<Board>,
+    /// The comfort settings in force, for the layer's settings controls.
+    pub comfort: Comfort,
+    /// The keys, for the layer's help.
+    pub keys: Vec<(&'static str, &'static str)>,
     /// Labels of the controls, in the visitor's language.
     pub words: Words,
 }
@@ -80,6 +84,12 @@ pub struct Words {
     pub send: &'static str,
     pub narration: &'static str,
     pub skip: &'static str,
+    pub settings: &'static str,
+    pub reduced_motion: &'static str,
+    pub ui_scale: &'static str,
+    pub subtitle_scale: &'static str,
+    pub high_contrast: &'static str,
+    pub keys: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -99,6 +109,12 @@ fn words(lang: Lang) -> Words {
             send: "发送留言",
             narration: "解说",
             skip: "跳到解说",
+            settings: "显示设置",
+            reduced_motion: "减少动态效果",
+            ui_scale: "界面大小",
+            subtitle_scale: "字幕大小",
+            high_contrast: "高对比度",
+            keys: "键盘按键",
         },
         Lang::En => Words {
             hotspots: "Hotspots in this scene",
@@ -115,8 +131,53 @@ fn words(lang: Lang) -> Words {
             send: "Send the message",
             narration: "Narration",
             skip: "Skip to the narration",
+            settings: "Display settings",
+            reduced_motion: "Reduce motion",
+            ui_scale: "Interface size",
+            subtitle_scale: "Subtitle size",
+            high_contrast: "High contrast",
+            keys: "Keyboard keys",
         },
     }
+}
+
+/// The keyboard's keys and what they do, for the help panel (`?`) in both viewers.
+pub fn keys(lang: Lang, browser: bool) -> Vec<(&'static str, &'static str)> {
+    let zh = lang == Lang::Zh;
+    let k = |key: &'static str, z: &'static str, e: &'static str| (key, if zh { z } else { e });
+    let mut v = vec![
+        k("?", "显示或关闭本帮助", "Show or close this help"),
+        if browser {
+            k(
+                "Tab",
+                "进入文字版展厅（热点、解说、场景、展馆、纪念、设置）",
+                "Enter the text version of the hall (hotspots, narration, scenes, sites, memorial, settings)",
+            )
+        } else {
+            k("Tab / Shift+Tab", "下一个 / 上一个热点", "Next / previous hotspot")
+        },
+        k("Enter", "打开选中的热点", "Open the chosen hotspot"),
+        k("Esc", "关闭面板", "Close the panel"),
+        k("N", "跳到解说", "Skip to the narration"),
+        k("Space", "播放 / 暂停解说", "Play / pause the narration"),
+        k("S", "字幕语言", "Subtitle language"),
+        k("G", "继续导览", "Resume the guided tour"),
+        k("← → ↑ ↓", "环顾四周", "Look around"),
+        k("+ −", "放大 / 缩小", "Zoom in / out"),
+        k("R", "自动旋转开关", "Autorotation on / off"),
+        k("M", "城市地图", "The city map"),
+        k("L", "切换语言", "Switch the language"),
+        k("V", "VR 眼镜模式", "VR glasses mode"),
+        k("H", "举手（课堂学生）", "Raise your hand (a class's student)"),
+        k("[ ]", "界面缩小 / 放大", "Interface smaller / larger"),
+        k("F7", "减少动态效果", "Reduce motion"),
+        k("F8", "高对比度", "High contrast"),
+        k("F9", "字幕大小", "Subtitle size"),
+    ];
+    if browser {
+        v.retain(|(key, _)| *key != "Tab / Shift+Tab");
+    }
+    v
 }
 
 /// Where a yaw is from the scene's first view, in words.
@@ -140,6 +201,7 @@ pub struct State<'a> {
     pub narration: Option<bool>,
     /// The index of the hotspot whose board is open.
     pub board: Option<usize>,
+    pub comfort: Comfort,
 }
 
 /// What the screen shows, or `None` when the site or scene is not in the tour.
@@ -242,6 +304,8 @@ pub fn outline(tour: &Tour, st: &State) -> Option<Outline> {
             .collect(),
         narration: st.narration,
         board,
+        comfort: st.comfort,
+        keys: keys(lang, true),
         words: words(lang),
     })
 }
@@ -254,6 +318,67 @@ pub fn arrival(o: &Outline) -> String {
         ("zh", false) => format!("{}，{}。{} {n}个热点。", o.site.name, o.scene.name, o.description),
         (_, true) => format!("{}, {}. {n} hotspots.", o.site.name, o.scene.name),
         (_, false) => format!("{}, {}. {} {n} hotspots.", o.site.name, o.scene.name, o.description),
+    }
+}
+
+/// How a visitor wants the hall: less motion, a larger interface and subtitles, more contrast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Comfort {
+    /// No autorotation, no inertia after a drag, cuts instead of fades and smooth turns.
+    pub reduced_motion: bool,
+    /// The interface's size, in percent (100 to 200).
+    pub ui_scale: u16,
+    /// The subtitles' size, in percent (100 to 200).
+    pub subtitle_scale: u16,
+    /// Opaque panels and strong borders instead of see-through ones.
+    pub high_contrast: bool,
+}
+
+impl Default for Comfort {
+    fn default() -> Self {
+        Comfort { reduced_motion: false, ui_scale: 100, subtitle_scale: 100, high_contrast: false }
+    }
+}
+
+/// Comfort settings as one source has them (a link, the visitor's last choice, the system's
+/// preference): each may be unset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComfortChoice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduced_motion: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui_scale: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle_scale: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high_contrast: Option<bool>,
+}
+
+impl ComfortChoice {
+    pub fn is_empty(&self) -> bool {
+        *self == ComfortChoice::default()
+    }
+
+    /// These choices, and `under`'s where these have none.
+    pub fn over(self, under: ComfortChoice) -> ComfortChoice {
+        ComfortChoice {
+            reduced_motion: self.reduced_motion.or(under.reduced_motion),
+            ui_scale: self.ui_scale.or(under.ui_scale),
+            subtitle_scale: self.subtitle_scale.or(under.subtitle_scale),
+            high_contrast: self.high_contrast.or(under.high_contrast),
+        }
+    }
+
+    /// The settings these choices make, sizes kept within 100 to 200 %.
+    pub fn resolve(self) -> Comfort {
+        let d = Comfort::default();
+        let pct = |v: Option<u16>, d: u16| v.unwrap_or(d).clamp(100, 200);
+        Comfort {
+            reduced_motion: self.reduced_motion.unwrap_or(d.reduced_motion),
+            ui_scale: pct(self.ui_scale, d.ui_scale),
+            subtitle_scale: pct(self.subtitle_scale, d.subtitle_scale),
+            high_contrast: self.high_contrast.unwrap_or(d.high_contrast),
+        }
     }
 }
 
@@ -274,6 +399,8 @@ pub enum Action {
     Offer(crate::api::OfferingKind),
     /// Leave a message at the open memorial.
     Message { name: String, text: String },
+    /// Change comfort settings (the fields given).
+    Comfort(ComfortChoice),
 }
 
 /// An action as the page sends it: JSON such as `{"do":"hotspot","index":2}`.
@@ -299,6 +426,16 @@ pub fn parse_action(json: &str) -> Result<Action, String> {
         Some("message") => {
             Ok(Action::Message { name: s("name").unwrap_or_default(), text: s("text").unwrap_or_default() })
         }
+        Some("comfort") => {
+            let pct = |k: &str| v.get(k).and_then(|x| x.as_u64()).map(|p| p.clamp(100, 200) as u16);
+            let flag = |k: &str| v.get(k).and_then(|x| x.as_bool());
+            Ok(Action::Comfort(ComfortChoice {
+                reduced_motion: flag("reduced_motion"),
+                ui_scale: pct("ui_scale"),
+                subtitle_scale: pct("subtitle_scale"),
+                high_contrast: flag("high_contrast"),
+            }))
+        }
         other => Err(format!("unknown action {other:?}")),
     }
 }
@@ -313,7 +450,7 @@ mod tests {
     }
 
     fn state(scene: &str, lang: Lang) -> State<'_> {
-        State { site: "alpha", scene, lang, narration: Some(false), board: None }
+        State { site: "alpha", scene, lang, narration: Some(false), board: None, comfort: Comfort::default() }
     }
 
     #[test]
@@ -375,5 +512,26 @@ mod tests {
         );
         assert!(parse_action(r#"{"do":"hotspot"}"#).is_err());
         assert!(parse_action("nonsense").is_err());
+    }
+
+    #[test]
+    fn comfort_choices_layer_and_stay_in_range() {
+        let link = ComfortChoice { ui_scale: Some(150), ..Default::default() };
+        let remembered = ComfortChoice { ui_scale: Some(200), reduced_motion: Some(true), ..Default::default() };
+        let system = ComfortChoice { reduced_motion: Some(false), high_contrast: Some(true), ..Default::default() };
+        let c = link.over(remembered).over(system).resolve();
+        assert_eq!(c, Comfort { reduced_motion: true, ui_scale: 150, subtitle_scale: 100, high_contrast: true });
+        assert_eq!(ComfortChoice { ui_scale: Some(400), ..Default::default() }.resolve().ui_scale, 200);
+        assert_eq!(ComfortChoice { subtitle_scale: Some(50), ..Default::default() }.resolve().subtitle_scale, 100);
+        assert_eq!(
+            parse_action(r#"{"do":"comfort","ui_scale":175,"reduced_motion":true}"#),
+            Ok(Action::Comfort(ComfortChoice {
+                ui_scale: Some(175),
+                reduced_motion: Some(true),
+                ..Default::default()
+            }))
+        );
+        let back: ComfortChoice = serde_json::from_str(&serde_json::to_string(&remembered).unwrap()).unwrap();
+        assert_eq!(back, remembered);
     }
 }

@@ -95,6 +95,18 @@ struct ViewArgs {
     /// Do not turn by itself after 30 s without input.
     #[arg(long)]
     no_autorotate: bool,
+    /// Reduce motion: no autorotation, no inertia, cuts instead of fades (remembered; F7).
+    #[arg(long)]
+    reduced_motion: bool,
+    /// The interface's size in percent, 100 to 200 (remembered; [ and ]).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u16).range(100..=200))]
+    ui_scale: Option<u16>,
+    /// The subtitles' size in percent, 100 to 200 (remembered; F9).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u16).range(100..=200))]
+    subtitle_size: Option<u16>,
+    /// Opaque, high-contrast panels (remembered; F8).
+    #[arg(long)]
+    high_contrast: bool,
     /// Do not reload scene files when they change.
     #[arg(long)]
     no_watch: bool,
@@ -432,6 +444,12 @@ fn view(args: ViewArgs) -> ExitCode {
         remember: args.screenshot.is_none() && !args.bench_go && args.bench_pan.is_none(),
         view: StartView { yaw: args.yaw, pitch: args.pitch, hfov: args.hfov },
         autorotate: !args.no_autorotate && !in_session,
+        comfort: cloudhall::a11y::ComfortChoice {
+            reduced_motion: args.reduced_motion.then_some(true),
+            ui_scale: args.ui_scale,
+            subtitle_scale: args.subtitle_size,
+            high_contrast: args.high_contrast.then_some(true),
+        },
         watch: !args.no_watch && args.screenshot.is_none(),
         map: args.map
             || (args.site.is_none()

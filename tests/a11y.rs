@@ -89,3 +89,126 @@ fn the_native_tree_says_the_scene_its_hotspots_and_what_was_announced() {
     let l = live.single(app.world()).expect("the live region");
     assert!(l.value().is_some_and(|v| v.starts_with("Orientation Hall, Second Hall.")), "{:?}", l.value());
 }
+
+fn mean_brightness(img: &image::RgbaImage) -> f64 {
+    let (w, h) = img.dimensions();
+    let mut sum = 0.0;
+    let mut n = 0.0;
+    for y in h / 4..h * 3 / 4 {
+        for x in w / 4..w * 3 / 4 {
+            let p = img.get_pixel(x, y);
+            sum += (p[0] as f64 + p[1] as f64 + p[2] as f64) / 3.0;
+            n += 1.0;
+        }
+    }
+    sum / n
+}
+
+/// The bundled tour (its fonts show the interface's words) at its start, in English.
+fn comfort_app(comfort: cloudhall::a11y::ComfortChoice, remember: bool) -> (App, Handle<Image>) {
+    comfort_app_at(comfort, remember, 960, 540)
+}
+
+fn comfort_app_at(comfort: cloudhall::a11y::ComfortChoice, remember: bool, w: u32, h: u32) -> (App, Handle<Image>) {
+    let scenes = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let options = ViewerOptions { lang: Lang::En, comfort, remember, autorotate: true, ..ViewerOptions::new(&scenes) };
+    let (mut app, target) = headless_app(options, w, h).expect("app");
+    settle(&mut app).expect("panorama");
+    for _ in 0..3 {
+        pump(&mut app);
+    }
+    (app, target)
+}
+
+/// The site's name in the title card: where it is drawn, in physical pixels.
+fn title_rect(app: &mut App) -> Rect {
+    let mut q = app
+        .world_mut()
+        .query_filtered::<(&ComputedNode, &bevy::ui::UiGlobalTransform), With<cloudhall::viewer::ui::SiteTitle>>();
+    let (node, at) = q.single(app.world()).expect("the site's title");
+    Rect::from_center_size(at.translation, node.size())
+}
+
+/// Gold pixels inside `r`.
+fn gold_in(img: &image::RgbaImage, r: Rect) -> usize {
+    let mut n = 0;
+    for y in r.min.y.max(0.0) as u32..(r.max.y as u32).min(img.height()) {
+        for x in r.min.x.max(0.0) as u32..(r.max.x as u32).min(img.width()) {
+            let p = img.get_pixel(x, y);
+            if (p[0] as i32 - 245).abs() < 40 && (p[1] as i32 - 214).abs() < 40 && (p[2] as i32 - 122).abs() < 50 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn a_larger_interface_and_reduced_motion_show_in_the_frame_and_are_remembered() {
+    use cloudhall::a11y::ComfortChoice;
+    use cloudhall::viewer::comfort::{ComfortChange, Settings as Comfort};
+    use cloudhall::viewer::headless::capture;
+    use cloudhall::viewer::look::{Autorotate, Look};
+    use cloudhall::viewer::nav::{Fade, GoTo};
+    let config = std::env::temp_dir().join(format!("cloudhall-comfort-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&config);
+    unsafe { std::env::set_var("XDG_CONFIG_HOME", &config) };
+    let out = std::env::temp_dir();
+
+    // The interface at 100 % and at 150 % on a large window: the title card's gold name is half
+    // as large again each way, and covers about twice the pixels.
+    let (mut normal, normal_target) = comfort_app_at(ComfortChoice::default(), false, 1600, 1000);
+    let small = capture(&mut normal, &normal_target).expect("frame");
+    small.save(out.join("cloudhall-comfort-100.png")).expect("save");
+    let (mut big, target) =
+        comfort_app_at(ComfortChoice { ui_scale: Some(150), ..Default::default() }, false, 1600, 1000);
+    let large = capture(&mut big, &target).expect("frame");
+    large.save(out.join("cloudhall-comfort-150.png")).expect("save");
+    let (ra, rb) = (title_rect(&mut normal), title_rect(&mut big));
+    let (a, b) = (gold_in(&small, ra), gold_in(&large, rb));
+    println!("the title {ra:?} with {a} gold pixels at 100 %, {rb:?} with {b} at 150 %");
+    assert!((rb.height() / ra.height() - 1.5).abs() < 0.15, "the title is half as tall again: {ra:?} then {rb:?}");
+    assert!(a > 100 && b as f64 > 1.8 * a as f64, "its gold letters cover about twice the pixels: {a} then {b}");
+    drop(big);
+    let (mut normal, normal_target) = comfort_app(ComfortChoice::default(), false);
+
+    // Moving to another scene: a dark fade normally, a cut with reduced motion. The clock is
+    // held (a millisecond a frame), so the frame shows the fade as it starts on any machine.
+    let held = || bevy::time::TimeUpdateStrategy::ManualDuration(std::time::Duration::from_millis(1));
+    let go = GoTo { site: "chifeng-martyrs-cemetery".into(), scene: "hero-wall".into(), view: None };
+    normal.insert_resource(held());
+    normal.world_mut().write_message(go.clone());
+    pump(&mut normal);
+    assert!(normal.world().resource::<Fade>().alpha > 0.5);
+    let faded = capture(&mut normal, &normal_target).expect("frame");
+    let (mut calm, target) = comfort_app(ComfortChoice { reduced_motion: Some(true), ..Default::default() }, true);
+    assert!(!calm.world().resource::<Autorotate>().enabled, "no autorotation with reduced motion");
+    let before = mean_brightness(&capture(&mut calm, &target).expect("frame"));
+    calm.insert_resource(held());
+    calm.world_mut().write_message(go);
+    pump(&mut calm);
+    assert_eq!(calm.world().resource::<Fade>().alpha, 0.0, "a cut, not a fade");
+    let cut = capture(&mut calm, &target).expect("frame");
+    cut.save(out.join("cloudhall-comfort-cut.png")).expect("save");
+    faded.save(out.join("cloudhall-comfort-fade.png")).expect("save");
+    let (dark, bright) = (mean_brightness(&faded), mean_brightness(&cut));
+    println!("just after a Go: {dark:.0} with a fade, {bright:.0} with reduced motion (before: {before:.0})");
+    assert!(bright > 0.7 * before && dark < 0.5 * bright, "the fade darkens the frame; the cut does not");
+    // No inertia: a flick stops where it was let go.
+    calm.world_mut().resource_mut::<Look>().velocity = (90.0, 0.0);
+    pump(&mut calm);
+    assert_eq!(calm.world().resource::<Look>().velocity, (0.0, 0.0));
+
+    // The visitor makes the interface larger; the next visit starts so. Reduced motion came from
+    // the link (the command line), which speaks for this visit only.
+    calm.world_mut().write_message(ComfortChange(ComfortChoice { ui_scale: Some(150), ..Default::default() }));
+    pump(&mut calm);
+    let c = calm.world().resource::<Comfort>().0;
+    assert_eq!((c.ui_scale, c.reduced_motion), (150, true));
+    let kept = std::fs::read_to_string(config.join("cloudhall/prefs.json")).expect("kept");
+    assert!(kept.contains("\"ui_scale\":150"), "{kept}");
+    let (next, _) = comfort_app(ComfortChoice::default(), true);
+    let c = next.world().resource::<Comfort>().0;
+    assert_eq!((c.ui_scale, c.reduced_motion), (150, false), "the choice is remembered, the link's is not");
+    assert_eq!(next.world().resource::<bevy::ui::UiScale>().0, 1.5);
+}

@@ -108,6 +108,23 @@ function render(o) {
     type: "button", "aria-current": s.current ? "true" : null, "data-key": `site-${s.id}`,
     onclick: () => send({ do: "site", id: s.id }),
   }, s.name))));
+  // Display settings: remembered by the viewer with the languages.
+  const c = o.comfort;
+  const percent = (name, key, value) => el("label", {}, name, " ", el("select", {
+    "data-key": key, onchange: (e) => send({ do: "comfort", [key]: Number(e.target.value) }),
+  }, [100, 125, 150, 175, 200].map((p) => el("option", { value: p, selected: p === value }, `${p} %`))));
+  const flag = (name, key, value) => el("label", {}, el("input", {
+    type: "checkbox", "data-key": key, checked: value, onchange: (e) => send({ do: "comfort", [key]: e.target.checked }),
+  }), " ", name);
+  parts.push(el("section", { id: "a11y-settings", "aria-label": w.settings },
+    el("h3", {}, w.settings),
+    flag(w.reduced_motion, "reduced_motion", c.reduced_motion),
+    percent(w.ui_scale, "ui_scale", c.ui_scale),
+    percent(w.subtitle_scale, "subtitle_scale", c.subtitle_scale),
+    flag(w.high_contrast, "high_contrast", c.high_contrast)));
+  parts.push(el("section", { id: "a11y-keys", "aria-label": w.keys },
+    el("h3", { tabindex: "-1", "data-key": "keys" }, w.keys),
+    el("dl", {}, o.keys.map(([k, what]) => [el("dt", {}, k), el("dd", {}, what)]))));
   const content = document.getElementById("a11y-content");
   content.replaceChildren(...parts);
   const boardOpened = o.board && !(last && last.board && last.board.index === o.board.index);
@@ -140,4 +157,16 @@ window.addEventListener("keydown", (e) => {
   e.stopImmediatePropagation();
   const controls = [...layer.querySelectorAll("a[href], button, input, textarea")];
   (e.shiftKey ? controls[controls.length - 1] : controls[0])?.focus();
+}, true);
+
+// `?` shows the keys (in the layer, which appears with focus), `n` skips to the narration, from
+// anywhere but a text field.
+window.addEventListener("keydown", (e) => {
+  if (e.target.matches?.("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
+  const to = e.key === "?" ? '[data-key="keys"]' : e.key === "n" || e.key === "N" ? '[data-key="narration"]' : null;
+  const target = to && document.querySelector(`#a11y-content ${to}`);
+  if (!target) return;
+  e.preventDefault();
+  e.stopImmediatePropagation();
+  target.focus();
 }, true);

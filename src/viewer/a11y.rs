@@ -67,6 +67,7 @@ fn publish(
     settings: Res<Settings>,
     playback: Res<Playback>,
     panel: Res<Panel>,
+    comfort: Res<super::comfort::Settings>,
     mut out: ResMut<A11yOutline>,
 ) {
     let scene = current.scene(&tour);
@@ -75,7 +76,8 @@ fn publish(
         Panel::Hotspot { site, scene, index } if *site == current.site && *scene == current.scene => Some(*index),
         _ => None,
     };
-    let st = State { site: &current.site, scene: &current.scene, lang: settings.lang, narration, board };
+    let st =
+        State { site: &current.site, scene: &current.scene, lang: settings.lang, narration, board, comfort: comfort.0 };
     let now = outline(&tour.0, &st);
     if now != out.outline {
         out.outline = now;
@@ -87,7 +89,8 @@ fn publish(
     }
 }
 
-fn say(spoken: &mut Spoken, text: String) {
+/// Say `text` through the live region (the page's, and the AccessKit tree's).
+pub fn say(spoken: &mut Spoken, text: String) {
     if text.trim().is_empty() {
         return;
     }
@@ -139,6 +142,7 @@ fn act(
     mut activate: MessageWriter<Activate>,
     mut go: MessageWriter<GoTo>,
     mut narration: MessageWriter<NarrationCommand>,
+    mut comfort: MessageWriter<super::comfort::ComfortChange>,
 ) {
     for A11yAction(a) in actions.read() {
         match a {
@@ -164,6 +168,9 @@ fn act(
                 {
                     error!("the offering could not be kept: {e}");
                 }
+            }
+            Action::Comfort(choice) => {
+                comfort.write(super::comfort::ComfortChange(*choice));
             }
             Action::Message { name, text } => {
                 if let Some(target) = open_target(&panel, &tour)

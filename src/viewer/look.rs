@@ -285,8 +285,18 @@ fn wheel_and_keys(
     }
 }
 
-fn inertia(time: Res<Time>, pointer: Res<PointerState>, mut look: ResMut<Look>) {
+fn inertia(
+    time: Res<Time>,
+    pointer: Res<PointerState>,
+    comfort: Option<Res<super::comfort::Settings>>,
+    mut look: ResMut<Look>,
+) {
     if pointer.dragging || look.velocity == (0.0, 0.0) {
+        return;
+    }
+    if comfort.is_some_and(|c| c.reduced_motion) {
+        // Reduced motion: the view stops where the finger or the mouse let it go.
+        look.velocity = (0.0, 0.0);
         return;
     }
     let dt = time.delta_secs();
@@ -313,9 +323,10 @@ fn autorotate(time: Res<Time>, pointer: Res<PointerState>, mut auto: ResMut<Auto
 }
 
 /// Turn smoothly toward [`Look::target`], settling within a second.
-fn ease_to_target(time: Res<Time>, mut look: ResMut<Look>) {
+fn ease_to_target(time: Res<Time>, comfort: Option<Res<super::comfort::Settings>>, mut look: ResMut<Look>) {
     let Some(target) = look.target else { return };
-    let t = 1.0 - (-6.0 * time.delta_secs()).exp();
+    // Reduced motion: a turn is a cut to the view it turns to.
+    let t = if comfort.is_some_and(|c| c.reduced_motion) { 1.0 } else { 1.0 - (-6.0 * time.delta_secs()).exp() };
     let limits = look.limits;
     look.view = look.view.approach(&target, t);
     look.view.clamp(&limits);

@@ -9,6 +9,7 @@
 //! - [`narration`], [`narration_ui`], [`audio_out`]: voice narration, subtitles, the guided tour
 //! - [`ui`]: names, scene strip, site list, compass, language, panels
 //! - [`prefs`]: the visitor's languages, remembered between visits
+//! - [`comfort`]: reduced motion, interface and subtitle size, high contrast
 //! - [`phone`]: the folded interface for phones and small windows
 //! - [`map`]: the city map and the floor-plan mini-map with its view radar
 //! - [`visits`]: the hall's visit counter on the map and the site cards
@@ -17,15 +18,18 @@
 //! - [`live`]: live guided sessions, teacher and students
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`vr`]: the VR glasses mode (side-by-side stereo, lens distortion, gaze)
+//! - [`help`]: the keyboard's help panel (`?`) and the skip-to-narration key (N)
 //! - [`headless`]: `cloudhall view --screenshot`
 
 pub mod a11y;
 pub mod audio_out;
 #[cfg(target_arch = "wasm32")]
 pub mod browser_images;
+pub mod comfort;
 pub mod curator;
 pub mod gyro;
 pub mod headless;
+pub mod help;
 pub mod hotspots;
 pub mod io;
 pub mod live;
@@ -105,6 +109,8 @@ pub struct ViewerOptions {
     /// The interface language was asked for (`--lang`, `?lang=`): a remembered one does not
     /// replace it.
     pub lang_given: bool,
+    /// Comfort settings given by a link or the command line.
+    pub comfort: crate::a11y::ComfortChoice,
 }
 
 impl ViewerOptions {
@@ -127,6 +133,7 @@ impl ViewerOptions {
             queue_file: None,
             remember: false,
             lang_given: true,
+            comfort: crate::a11y::ComfortChoice::default(),
         }
     }
 }
@@ -197,6 +204,8 @@ impl Plugin for ViewerPlugin {
                 visits::VisitCountPlugin,
                 gyro::GyroPlugin,
                 a11y::A11yPlugin,
+                comfort::ComfortPlugin { given: self.options.comfort },
+                help::HelpPlugin,
                 vr::VrPlugin { start: self.options.vr, lens: self.options.lens, distortion: self.options.distortion },
             ))
             .add_systems(Startup, (install_font, spawn_camera));

@@ -89,6 +89,7 @@ fn go_to(
     mut current: ResMut<Current>,
     mut look: ResMut<Look>,
     mut fade: ResMut<Fade>,
+    comfort: Option<Res<super::comfort::Settings>>,
     mut entered: MessageWriter<SceneEntered>,
 ) {
     // Several requests in one frame: the last one wins.
@@ -100,7 +101,8 @@ fn go_to(
     let view = req.view.as_ref().unwrap_or(&scene.view);
     look.set(ViewState::from(view), Limits::from(&scene.limits));
     *current = Current { site: req.site.clone(), scene: req.scene.clone() };
-    fade.alpha = FADE_START;
+    // Reduced motion: a cut, not a fade.
+    fade.alpha = if comfort.is_some_and(|c| c.reduced_motion) { 0.0 } else { FADE_START };
     info!("entering {}/{}", req.site, req.scene);
     entered.write(SceneEntered { site: req.site, scene: req.scene });
 }

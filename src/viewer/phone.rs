@@ -141,6 +141,7 @@ const ROW_GAP: f32 = 8.0;
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn fit_to_screen(
     viewport: Res<ViewportSize>,
+    ui_scale: Res<UiScale>,
     touches: Option<Res<bevy::input::touch::Touches>>,
     mut compact: ResMut<Compact>,
     mut mini: Option<ResMut<MiniMap>>,
@@ -158,8 +159,10 @@ fn fit_to_screen(
     added: Query<(), Or<(Added<Button>, Added<StripThumb>)>>,
     mut last: Local<(bool, bool, bool)>,
 ) {
-    let vp = viewport.0;
-    let on = vp.width < COMPACT_WIDTH || vp.height < COMPACT_HEIGHT;
+    // The interface's own size: a larger interface (comfort settings) on a window is laid out as
+    // on a smaller one.
+    let (w, h) = (viewport.0.width / ui_scale.0.max(0.5), viewport.0.height / ui_scale.0.max(0.5));
+    let on = w < COMPACT_WIDTH || h < COMPACT_HEIGHT;
     let touched = compact.touched || touches.as_ref().is_some_and(|t| t.any_just_pressed());
     let changed = compact.on != Some(on);
     if changed {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::narration::{AudioSettings, Subtitles};
+use crate::a11y::ComfortChoice;
 use crate::tour::Lang;
 
 pub struct PrefsPlugin {
@@ -37,6 +38,9 @@ pub struct Prefs {
     /// `zh`, `en` or `off`; none: the subtitles follow the interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtitles: Option<String>,
+    /// Reduced motion, interface and subtitle sizes, high contrast, as the visitor last set them.
+    #[serde(default, skip_serializing_if = "ComfortChoice::is_empty")]
+    pub comfort: ComfortChoice,
 }
 
 impl Prefs {
@@ -90,7 +94,7 @@ impl Prefs {
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|_| std::fs::write(&f, serde_json::to_string(self).unwrap_or_default()));
         if let Err(e) = written {
-            warn!("could not remember the languages in {}: {e}", f.display());
+            warn!("could not remember the visitor's settings in {}: {e}", f.display());
         }
     }
 
@@ -130,12 +134,26 @@ fn subtitle_code(s: Subtitles) -> &'static str {
     }
 }
 
+/// What was remembered, and whether to keep changes.
 #[derive(Resource)]
-struct Remembered {
-    prefs: Prefs,
+pub struct Remembered {
+    pub prefs: Prefs,
     lang_given: bool,
-    remember: bool,
+    pub remember: bool,
     applied: bool,
+}
+
+impl Remembered {
+    /// Keep the visitor's comfort settings for the next visit.
+    pub fn keep_comfort(&mut self, c: ComfortChoice) {
+        if self.prefs.comfort == c {
+            return;
+        }
+        self.prefs.comfort = c;
+        if self.remember {
+            self.prefs.save();
+        }
+    }
 }
 
 /// At the start: the remembered interface language (unless one was given), and the subtitles.
@@ -196,7 +214,7 @@ mod tests {
         let p = Prefs::default();
         assert_eq!(p.subtitles_for(Lang::En), Subtitles::En);
         assert_eq!(p.subtitles_for(Lang::Zh), Subtitles::Zh);
-        let chosen = Prefs { lang: Some("en".into()), subtitles: Some("zh".into()) };
+        let chosen = Prefs { lang: Some("en".into()), subtitles: Some("zh".into()), ..Default::default() };
         assert_eq!(chosen.subtitles_for(Lang::En), Subtitles::Zh);
         assert_eq!(chosen.lang(), Some(Lang::En));
         let back: Prefs = serde_json::from_str(&serde_json::to_string(&chosen).unwrap()).unwrap();

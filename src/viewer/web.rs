@@ -40,10 +40,24 @@ pub fn progress(text: &str, fraction: f64) {
 fn query() -> Vec<(String, String)> {
     let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) else { return Vec::new() };
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
-    ["site", "scene", "yaw", "pitch", "hfov", "lang", "guide", "join", "name"]
-        .iter()
-        .filter_map(|k| params.get(k).map(|v| (k.to_string(), v)))
-        .collect()
+    [
+        "site",
+        "scene",
+        "yaw",
+        "pitch",
+        "hfov",
+        "lang",
+        "guide",
+        "join",
+        "name",
+        "motion",
+        "scale",
+        "subtitles",
+        "contrast",
+    ]
+    .iter()
+    .filter_map(|k| params.get(k).map(|v| (k.to_string(), v)))
+    .collect()
 }
 
 /// The value of `key` in the query, trimmed.
@@ -64,6 +78,13 @@ pub fn options_from_query(pairs: &[(String, String)]) -> ViewerOptions {
         lang: if get("lang").as_deref() == Some("en") { Lang::En } else { Lang::Zh },
         lang_given: get("lang").is_some(),
         remember: true,
+        // `?motion=reduce&scale=150&subtitles=150&contrast=more`
+        comfort: crate::a11y::ComfortChoice {
+            reduced_motion: get("motion").map(|m| m == "reduce"),
+            ui_scale: get("scale").and_then(|v| v.parse::<u16>().ok()),
+            subtitle_scale: get("subtitles").and_then(|v| v.parse::<u16>().ok()),
+            high_contrast: get("contrast").map(|c| c == "more"),
+        },
         // A cardboard viewer's own optics: `?k1=&k2=&ipd=&screen=` (millimetres).
         lens: {
             let d = crate::vr::lens::Lens::default();
