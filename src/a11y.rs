@@ -33,6 +33,17 @@ pub struct Choice {
     pub current: bool,
 }
 
+/// A live class, as the layer's controls need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveItem {
+    pub teacher: bool,
+    pub code: String,
+    /// A student's raised hand.
+    pub hand: bool,
+    /// A student follows the teacher's view (rather than looking freely).
+    pub following: bool,
+}
+
 /// An open board (an Info, Memorial or Link hotspot), in words.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Board {
@@ -63,6 +74,8 @@ pub struct Outline {
     pub comfort: Comfort,
     /// The keys, for the layer's help.
     pub keys: Vec<(&'static str, &'static str)>,
+    /// The live class this visitor is in, if any.
+    pub live: Option<LiveItem>,
     /// Labels of the controls, in the visitor's language.
     pub words: Words,
 }
@@ -90,6 +103,13 @@ pub struct Words {
     pub subtitle_scale: &'static str,
     pub high_contrast: &'static str,
     pub keys: &'static str,
+    pub vr: &'static str,
+    pub search: &'static str,
+    pub live: &'static str,
+    pub hand: &'static str,
+    pub lower_hand: &'static str,
+    pub follow: &'static str,
+    pub gather: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -115,6 +135,13 @@ fn words(lang: Lang) -> Words {
             subtitle_scale: "字幕大小",
             high_contrast: "高对比度",
             keys: "键盘按键",
+            vr: "VR 眼镜模式",
+            search: "搜索展馆",
+            live: "课堂",
+            hand: "举手",
+            lower_hand: "放下手",
+            follow: "跟随老师",
+            gather: "集合全班",
         },
         Lang::En => Words {
             hotspots: "Hotspots in this scene",
@@ -137,6 +164,13 @@ fn words(lang: Lang) -> Words {
             subtitle_scale: "Subtitle size",
             high_contrast: "High contrast",
             keys: "Keyboard keys",
+            vr: "VR glasses mode",
+            search: "Search the sites",
+            live: "Live class",
+            hand: "Raise your hand",
+            lower_hand: "Lower your hand",
+            follow: "Follow the teacher",
+            gather: "Gather the class",
         },
     }
 }
@@ -162,6 +196,8 @@ pub fn keys(lang: Lang, browser: bool) -> Vec<(&'static str, &'static str)> {
         k("Space", "播放 / 暂停解说", "Play / pause the narration"),
         k("S", "字幕语言", "Subtitle language"),
         k("G", "继续导览", "Resume the guided tour"),
+        k("Page Up / Page Down", "上一个 / 下一个场景", "Previous / next scene"),
+        k("1 2 3", "纪念处：献花、点烛、鞠躬", "At a memorial: lay a flower, light a candle, bow"),
         k("← → ↑ ↓", "环顾四周", "Look around"),
         k("+ −", "放大 / 缩小", "Zoom in / out"),
         k("R", "自动旋转开关", "Autorotation on / off"),
@@ -202,6 +238,7 @@ pub struct State<'a> {
     /// The index of the hotspot whose board is open.
     pub board: Option<usize>,
     pub comfort: Comfort,
+    pub live: Option<LiveItem>,
 }
 
 /// What the screen shows, or `None` when the site or scene is not in the tour.
@@ -306,6 +343,7 @@ pub fn outline(tour: &Tour, st: &State) -> Option<Outline> {
         board,
         comfort: st.comfort,
         keys: keys(lang, true),
+        live: st.live.clone(),
         words: words(lang),
     })
 }
@@ -401,6 +439,11 @@ pub enum Action {
     Message { name: String, text: String },
     /// Change comfort settings (the fields given).
     Comfort(ComfortChoice),
+    /// Enter or leave the VR glasses mode.
+    Vr,
+    /// In a live class: `hand` (raise or lower it), `follow` (the teacher again), `gather`
+    /// (the teacher calls the class to their view).
+    Live(String),
 }
 
 /// An action as the page sends it: JSON such as `{"do":"hotspot","index":2}`.
@@ -426,6 +469,11 @@ pub fn parse_action(json: &str) -> Result<Action, String> {
         Some("message") => {
             Ok(Action::Message { name: s("name").unwrap_or_default(), text: s("text").unwrap_or_default() })
         }
+        Some("vr") => Ok(Action::Vr),
+        Some("live") => match s("what").as_deref() {
+            Some(w @ ("hand" | "follow" | "gather")) => Ok(Action::Live(w.to_string())),
+            other => Err(format!("unknown live action {other:?}")),
+        },
         Some("comfort") => {
             let pct = |k: &str| v.get(k).and_then(|x| x.as_u64()).map(|p| p.clamp(100, 200) as u16);
             let flag = |k: &str| v.get(k).and_then(|x| x.as_bool());
@@ -450,7 +498,15 @@ mod tests {
     }
 
     fn state(scene: &str, lang: Lang) -> State<'_> {
-        State { site: "alpha", scene, lang, narration: Some(false), board: None, comfort: Comfort::default() }
+        State {
+            site: "alpha",
+            scene,
+            lang,
+            narration: Some(false),
+            board: None,
+            comfort: Comfort::default(),
+            live: None,
+        }
     }
 
     #[test]

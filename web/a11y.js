@@ -100,14 +100,36 @@ function render(o) {
       el("button", { type: "button", "aria-pressed": o.narration ? "true" : "false", "data-key": "narration",
         onclick: () => send({ do: "narration" }) }, o.narration ? w.pause : w.play)));
   }
+  if (o.live) {
+    const l = o.live;
+    const controls = l.teacher
+      ? [el("button", { type: "button", "data-key": "gather", onclick: () => send({ do: "live", what: "gather" }) }, w.gather)]
+      : [el("button", { type: "button", "data-key": "hand", "aria-pressed": l.hand ? "true" : "false",
+          onclick: () => send({ do: "live", what: "hand" }) }, l.hand ? w.lower_hand : w.hand),
+        l.following ? null : el("button", { type: "button", "data-key": "follow",
+          onclick: () => send({ do: "live", what: "follow" }) }, w.follow)];
+    parts.push(el("section", { id: "a11y-live-class", "aria-label": `${w.live} ${l.code}` },
+      el("h3", {}, `${w.live} ${l.code}`), ...controls));
+  }
   parts.push(list(w.scenes, o.scenes.map((s) => el("button", {
     type: "button", "aria-current": s.current ? "true" : null, "data-key": `scene-${s.id}`,
     onclick: () => send({ do: "scene", id: s.id }),
   }, s.name))));
-  parts.push(list(w.sites, o.sites.map((s) => el("button", {
-    type: "button", "aria-current": s.current ? "true" : null, "data-key": `site-${s.id}`,
+  parts.push(el("button", { type: "button", "data-key": "vr", onclick: () => send({ do: "vr" }) }, w.vr));
+  // The map's sites, with a search that narrows the list as the visitor types.
+  const sites = list(w.sites, o.sites.map((s) => el("button", {
+    type: "button", "aria-current": s.current ? "true" : null, "data-key": `site-${s.id}`, "data-name": s.name,
     onclick: () => send({ do: "site", id: s.id }),
-  }, s.name))));
+  }, s.name)));
+  const search = el("input", { type: "search", "data-key": "search", "aria-label": w.search, placeholder: w.search });
+  search.addEventListener("input", () => {
+    const q = search.value.trim().toLowerCase();
+    for (const b of sites.querySelectorAll("button")) {
+      b.parentElement.hidden = q !== "" && !b.dataset.name.toLowerCase().includes(q);
+    }
+  });
+  sites.insertBefore(search, sites.querySelector("ul"));
+  parts.push(sites);
   // Display settings: remembered by the viewer with the languages.
   const c = o.comfort;
   const percent = (name, key, value) => el("label", {}, name, " ", el("select", {

@@ -32,7 +32,15 @@ impl Plugin for A11yPlugin {
             .add_systems(Startup, spawn_tree_nodes)
             .add_systems(
                 Update,
-                (publish, announce.after(publish), act, tree.after(announce), clicks.before(act), name_glyph_buttons),
+                (
+                    publish,
+                    announce.after(publish),
+                    act,
+                    tree.after(announce),
+                    clicks.before(act),
+                    keyboard.before(act),
+                    name_glyph_buttons,
+                ),
             );
         #[cfg(target_arch = "wasm32")]
         app.add_systems(Update, page::take.before(act));
@@ -68,6 +76,7 @@ fn publish(
     playback: Res<Playback>,
     panel: Res<Panel>,
     comfort: Res<super::comfort::Settings>,
+    live: Option<Res<super::live::LiveSession>>,
     mut out: ResMut<A11yOutline>,
 ) {
     let scene = current.scene(&tour);
@@ -76,8 +85,21 @@ fn publish(
         Panel::Hotspot { site, scene, index } if *site == current.site && *scene == current.scene => Some(*index),
         _ => None,
     };
-    let st =
-        State { site: &current.site, scene: &current.scene, lang: settings.lang, narration, board, comfort: comfort.0 };
+    let live = live.map(|l| crate::a11y::LiveItem {
+        teacher: l.role == crate::live::Role::Teacher,
+        code: l.code.clone(),
+        hand: l.hand,
+        following: l.following,
+    });
+    let st = State {
+        site: &current.site,
+        scene: &current.scene,
+        lang: settings.lang,
+        narration,
+        board,
+        comfort: comfort.0,
+        live,
+    };
     let now = outline(&tour.0, &st);
     if now != out.outline {
         out.outline = now;
@@ -143,6 +165,9 @@ fn act(
     mut go: MessageWriter<GoTo>,
     mut narration: MessageWriter<NarrationCommand>,
     mut comfort: MessageWriter<super::comfort::ComfortChange>,
+    mut vr: MessageWriter<super::vr::VrCommand>,
+    mut live: Option<ResMut<super::live::LiveSession>>,
+    link: Option<Res<super::live::Link>>,
 ) {
     for A11yAction(a) in actions.read() {
         match a {
@@ -169,6 +194,25 @@ fn act(
                     error!("the offering could not be kept: {e}");
                 }
             }
+            Action::Vr => {
+                vr.write(super::vr::VrCommand::Toggle);
+            }
+            Action::Live(what) => {
+                let (Some(live), Some(link)) = (live.as_deref_mut(), link.as_deref()) else { continue };
+                use crate::live::ClientMsg;
+                match what.as_str() {
+                    "hand" => {
+                        live.hand = !live.hand;
+                        link.send(ClientMsg::Hand { raised: live.hand });
+                    }
+                    "follow" => {
+                        live.following = true;
+                        link.send(ClientMsg::Mode { following: true });
+                    }
+                    "gather" => link.send(ClientMsg::Gather),
+                    _ => {}
+                }
+            }
             Action::Comfort(choice) => {
                 comfort.write(super::comfort::ComfortChange(*choice));
             }
@@ -185,6 +229,43 @@ fn act(
                 {
                     error!("the message could not be kept: {e}");
                 }
+            }
+        }
+    }
+}
+
+/// Keys for what has no key of its own: Page Up and Page Down walk the scene strip, and with a
+/// memorial open, 1, 2 and 3 lay a flower, light a candle or bow.
+fn keyboard(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    typing: Res<super::ui::Typing>,
+    out: Res<A11yOutline>,
+    mut actions: MessageWriter<A11yAction>,
+) {
+    let (Some(keys), Some(o)) = (keys, &out.outline) else { return };
+    if typing.0 {
+        return;
+    }
+    let here = o.scenes.iter().position(|s| s.current);
+    let step = |by: isize| {
+        here.and_then(|i| o.scenes.get((i as isize + by).rem_euclid(o.scenes.len() as isize) as usize))
+            .map(|s| Action::Scene(s.id.clone()))
+    };
+    if keys.just_pressed(KeyCode::PageDown)
+        && let Some(a) = step(1)
+    {
+        actions.write(A11yAction(a));
+    }
+    if keys.just_pressed(KeyCode::PageUp)
+        && let Some(a) = step(-1)
+    {
+        actions.write(A11yAction(a));
+    }
+    if o.board.as_ref().is_some_and(|b| b.memorial) {
+        use crate::api::OfferingKind as K;
+        for (key, kind) in [(KeyCode::Digit1, K::Flower), (KeyCode::Digit2, K::Candle), (KeyCode::Digit3, K::Bow)] {
+            if keys.just_pressed(key) {
+                actions.write(A11yAction(Action::Offer(kind)));
             }
         }
     }

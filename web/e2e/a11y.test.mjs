@@ -180,3 +180,46 @@ test("keyboard only: a site from the list, two scenes, a board, and a flower the
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+/** Pixels of the interface's dark panels (the title card) in the top-left of a frame that shows sky there. */
+function panelPixels(png) {
+  let n = 0;
+  for (let y = 0; y < Math.floor(png.height * 0.2); y++) {
+    for (let x = 0; x < Math.floor(png.width * 0.45); x++) {
+      const [r, g, b] = png.pixel(x, y);
+      if (r < 70 && g < 70 && b < 80) n++;
+    }
+  }
+  return n;
+}
+
+test("the system's reduced motion is honoured, and a larger interface shows on screen and is remembered", async () => {
+  const big = { width: 1280, height: 800 };
+  const context = await browser.newContext({ viewport: big, reducedMotion: "reduce" });
+  const page = await context.newPage();
+  // Looking up and behind at the cemetery's gate: sky under the title card.
+  const at = `${base}/?lang=en&site=chifeng-martyrs-cemetery&scene=gate&yaw=180&pitch=40&hfov=100`;
+  const ready = async () => {
+    await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: READY });
+    await page.waitForSelector("#a11y-scene", { state: "attached", timeout: 60_000 });
+    await page.waitForTimeout(1500);
+  };
+  await page.goto(at);
+  await ready();
+  assert.equal(await page.locator('[data-key="reduced_motion"]').isChecked(), true,
+    "the layer shows reduced motion on, as the system asks");
+  const { decodePng } = await import("./png.mjs");
+  const before = panelPixels(decodePng(await page.screenshot({ path: join(tmpdir(), "cloudhall-a11y-100.png") })));
+  await page.selectOption('[data-key="ui_scale"]', "150");
+  await page.waitForTimeout(2000);
+  const after = panelPixels(decodePng(await page.screenshot({ path: join(tmpdir(), "cloudhall-a11y-150.png") })));
+  console.log(`title card: ${before} dark pixels at 100 %, ${after} at 150 %`);
+  assert.ok(before > 2000 && after > 1.5 * before, `the interface is larger at 150 %: ${before} then ${after}`);
+  // The next visit starts at 150 %.
+  await page.goto(at);
+  await ready();
+  assert.equal(await page.locator('[data-key="ui_scale"]').inputValue(), "150", "remembered");
+  const again = panelPixels(decodePng(await page.screenshot()));
+  assert.ok(again > 1.5 * before, `still larger after a reload: ${again}`);
+  await context.close();
+});
