@@ -3,6 +3,8 @@
 //! and a name for every button; a screen reader's click on a hotspot walks.
 #![cfg(feature = "viewer")]
 
+mod common;
+
 use std::path::Path;
 
 use accesskit::{Action, ActionRequest as AkRequest, NodeId, Role, TreeId};
@@ -211,4 +213,74 @@ fn a_larger_interface_and_reduced_motion_show_in_the_frame_and_are_remembered() 
     let c = next.world().resource::<Comfort>().0;
     assert_eq!((c.ui_scale, c.reduced_motion), (150, false), "the choice is remembered, the link's is not");
     assert_eq!(next.world().resource::<bevy::ui::UiScale>().0, 1.5);
+}
+
+#[test]
+fn keys_for_help_scenes_narration_and_high_contrast() {
+    use bevy::input::ButtonState;
+    use bevy::input::keyboard::{Key, KeyboardInput};
+    use cloudhall::a11y::ComfortChoice;
+    use cloudhall::viewer::a11y::Spoken;
+    use cloudhall::viewer::comfort::ComfortChange;
+    use cloudhall::viewer::help::{Help, HelpPanel};
+    use cloudhall::viewer::ui::{PANEL_BG, Panel};
+
+    let options = ViewerOptions { lang: Lang::En, ..ViewerOptions::new(&render_tour()) };
+    let (mut app, _target) = headless_app(options, 960, 540).expect("app");
+    settle(&mut app).expect("panorama");
+    pump(&mut app);
+    let key = |app: &mut App, k: KeyCode| common::tap_key(app, k, pump);
+    let scene = |app: &App| app.world().resource::<Current>().scene.clone();
+
+    // Page Down and Page Up walk the scene strip.
+    key(&mut app, KeyCode::PageDown);
+    pump(&mut app);
+    assert_eq!(scene(&app), "second");
+    key(&mut app, KeyCode::PageUp);
+    pump(&mut app);
+    assert_eq!(scene(&app), "discs");
+
+    // `?` (a character, whatever the layout) opens the help; F1 closes it.
+    for state in [ButtonState::Pressed, ButtonState::Released] {
+        app.world_mut().write_message(KeyboardInput {
+            key_code: KeyCode::Slash,
+            logical_key: Key::Character("?".into()),
+            state,
+            text: Some("?".into()),
+            repeat: false,
+            window: Entity::PLACEHOLDER,
+        });
+        pump(&mut app);
+    }
+    assert!(app.world().resource::<Help>().0, "? opens the help");
+    let mut panel = app.world_mut().query_filtered::<(&Node, &AccessibilityNode), With<HelpPanel>>();
+    let (node, a) = panel.single(app.world()).expect("the help panel");
+    assert_eq!(node.display, Display::Flex);
+    assert_eq!((a.role(), a.label()), (Role::Dialog, Some("Keyboard keys (? closes)")));
+    let mut texts = app.world_mut().query::<&Text>();
+    assert!(texts.iter(app.world()).any(|t| t.0.contains("Skip to the narration") && t.0.contains("Page Up")));
+    key(&mut app, KeyCode::F1);
+    assert!(!app.world().resource::<Help>().0, "F1 closes it");
+
+    // N skips to the narration: its transcript, and where it is, said aloud.
+    key(&mut app, KeyCode::KeyN);
+    assert_eq!(*app.world().resource::<Panel>(), Panel::Transcript);
+    assert_eq!(app.world().resource::<Spoken>().last.as_deref(), Some("This scene has no narration."));
+
+    // High contrast: the see-through panels become black, and get their colour back after.
+    let panels = |app: &mut App, c: Color| {
+        let mut q = app.world_mut().query::<&BackgroundColor>();
+        q.iter(app.world()).filter(|b| b.0 == c).count()
+    };
+    let before = panels(&mut app, PANEL_BG);
+    assert!(before > 0);
+    app.world_mut().write_message(ComfortChange(ComfortChoice { high_contrast: Some(true), ..Default::default() }));
+    pump(&mut app);
+    pump(&mut app);
+    assert_eq!(panels(&mut app, PANEL_BG), 0, "no see-through panel is left");
+    assert!(panels(&mut app, Color::BLACK) >= before);
+    app.world_mut().write_message(ComfortChange(ComfortChoice { high_contrast: Some(false), ..Default::default() }));
+    pump(&mut app);
+    pump(&mut app);
+    assert_eq!(panels(&mut app, PANEL_BG), before, "each panel has its own colour back");
 }

@@ -308,7 +308,7 @@ fn tree(
             node.set_label(item.label.as_str());
             node.set_description(item.description.as_str());
             node.add_action(AkAction::Click);
-            commands.entity(e).insert(AccessibilityNode(node));
+            commands.entity(e).try_insert(AccessibilityNode(node));
         }
         for mut w in &mut words {
             w.set_label(format!("{} · {}", o.site.name, o.scene.name));

@@ -183,14 +183,14 @@ fn apply_contrast(
                     continue;
                 }
                 if own.is_none() {
-                    commands.entity(e).insert(Own(bg.0));
+                    commands.entity(e).try_insert(Own(bg.0));
                 }
                 let dark = 0.2126 * c.red + 0.7152 * c.green + 0.0722 * c.blue < 0.5;
                 bg.0 = if dark { Color::BLACK } else { Color::srgb(c.red, c.green, c.blue) };
             }
             (false, Some(Own(color))) => {
                 bg.0 = *color;
-                commands.entity(e).remove::<Own>();
+                commands.entity(e).try_remove::<Own>();
             }
             (false, None) => {}
         }

@@ -176,6 +176,19 @@ test("keyboard only: a site from the list, two scenes, a board, and a flower the
   await page.keyboard.press("Enter");
   for (let i = 0; i < 60 && (await counts()) === before; i++) await page.waitForTimeout(500);
   assert.equal(await counts(), before + 1, "the server counted the flower");
+  // A message, typed into the layer's form and sent with Enter on its button.
+  await tabTo(page, () => document.activeElement?.dataset.key === "name", "the name field");
+  await page.keyboard.type("Li Ming");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("We remember.");
+  const posted = page.waitForResponse((r) => r.url().includes("/api/v1/memorial/messages") && r.request().method() === "POST",
+    { timeout: 60_000 });
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), "send");
+  await page.keyboard.press("Enter");
+  const res = await posted;
+  assert.ok(res.status() < 300, `the server took the message: ${res.status()}`);
+  assert.deepEqual(JSON.parse(res.request().postData()).text, "We remember.");
   assert.equal(await page.evaluate(() => window.pointerEvents), 0, "not one pointer event");
   assert.deepEqual(page.problems, []);
   await page.close();
