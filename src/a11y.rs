@@ -188,9 +188,9 @@ pub fn keys(lang: Lang, browser: bool) -> Vec<(&'static str, &'static str)> {
                 "Enter the text version of the hall (hotspots, narration, scenes, sites, memorial, settings)",
             )
         } else {
-            k("Tab / Shift+Tab", "下一个 / 上一个热点", "Next / previous hotspot")
+            k("Tab / Shift+Tab", "下一个 / 上一个热点或按钮", "Next / previous hotspot or button")
         },
-        k("Enter", "打开选中的热点", "Open the chosen hotspot"),
+        k("Enter", "打开选中的热点或按下选中的按钮", "Open the chosen hotspot, press the chosen button"),
         k("Esc", "关闭面板", "Close the panel"),
         k("N", "跳到解说", "Skip to the narration"),
         k("Space", "播放 / 暂停解说", "Play / pause the narration"),

@@ -284,3 +284,42 @@ fn keys_for_help_scenes_narration_and_high_contrast() {
     pump(&mut app);
     assert_eq!(panels(&mut app, PANEL_BG), before, "each panel has its own colour back");
 }
+
+#[test]
+fn tab_reaches_the_hotspots_then_every_button_and_enter_presses_it() {
+    use cloudhall::viewer::focus::{Focused, KeyFocus};
+
+    let options = ViewerOptions { lang: Lang::En, ..ViewerOptions::new(&render_tour()) };
+    let (mut app, _target) = headless_app(options, 960, 540).expect("app");
+    settle(&mut app).expect("panorama");
+    pump(&mut app);
+    let key = |app: &mut App, k: KeyCode| common::tap_key(app, k, pump);
+    let focused = |app: &App| app.world().resource::<KeyFocus>().at;
+
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(focused(&app), Some(Focused::Hotspot(0)), "the scene's hotspots come first");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(focused(&app), Some(Focused::Hotspot(1)));
+    // Then the buttons on screen: on to the scene strip's "Second Hall".
+    let mut label = String::new();
+    for _ in 0..80 {
+        key(&mut app, KeyCode::Tab);
+        if let Some(Focused::Button(e)) = focused(&app) {
+            label = app.world().get::<AccessibilityNode>(e).and_then(|n| n.label()).unwrap_or_default().to_string();
+            if label == "Second Hall" {
+                break;
+            }
+        }
+    }
+    assert_eq!(label, "Second Hall", "Tab reaches the scene strip");
+    pump(&mut app);
+    let Some(Focused::Button(e)) = focused(&app) else { panic!("a button has focus") };
+    assert!(app.world().get::<Outline>(e).is_some(), "the focused button wears a ring");
+    assert_eq!(app.world().resource::<bevy::input_focus::InputFocus>().get(), Some(e), "the tree's focus follows");
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app);
+    pump(&mut app);
+    assert_eq!(app.world().resource::<Current>().scene, "second", "Enter pressed the thumbnail");
+    // ...and let go of it (unless the strip was rebuilt for the new scene).
+    assert!(app.world().get::<Interaction>(e).is_none_or(|i| *i == Interaction::None));
+}

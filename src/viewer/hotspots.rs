@@ -15,10 +15,7 @@ impl Plugin for HotspotsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<HotspotFocus>().init_resource::<Placement>().add_message::<Activate>().add_systems(
             Update,
-            (spawn_markers, (hover_and_click, keyboard), activate, place_markers)
-                .chain()
-                .after(LookSystems)
-                .in_set(HotspotSystems),
+            (spawn_markers, hover_and_click, activate, place_markers).chain().after(LookSystems).in_set(HotspotSystems),
         );
     }
 }
@@ -228,42 +225,6 @@ fn hover_and_click(
     }
     if let Some(at) = pointer.clicked
         && let Some(i) = hit_test(visible(), at)
-    {
-        activate.write(Activate(i));
-    }
-}
-
-fn keyboard(
-    keys: Option<Res<ButtonInput<KeyCode>>>,
-    tour: Res<TourData>,
-    current: Res<Current>,
-    panel: Res<Panel>,
-    typing: Res<super::ui::Typing>,
-    mut focus: ResMut<HotspotFocus>,
-    mut look: ResMut<Look>,
-    mut activate: MessageWriter<Activate>,
-) {
-    let Some(keys) = keys.filter(|_| !typing.0) else { return };
-    let Some(scene) = current.scene(&tour) else { return };
-    let n = scene.hotspots.len();
-    if n == 0 || panel.is_open() {
-        return;
-    }
-    if keys.just_pressed(KeyCode::Tab) {
-        let back = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
-        let next = match (focus.focused, back) {
-            (None, false) => 0,
-            (None, true) => n - 1,
-            (Some(i), false) => (i + 1) % n,
-            (Some(i), true) => (i + n - 1) % n,
-        };
-        focus.focused = Some(next);
-        // Turn toward it, so keyboard visitors see what they have chosen.
-        let h = &scene.hotspots[next];
-        look.turn_to(h.yaw, h.pitch);
-    }
-    if keys.any_just_pressed([KeyCode::Enter, KeyCode::NumpadEnter])
-        && let Some(i) = focus.focused
     {
         activate.write(Activate(i));
     }

@@ -18,6 +18,7 @@
 //! - [`live`]: live guided sessions, teacher and students
 //! - [`curator`]: reloading changed scene files, F2 placement mode
 //! - [`vr`]: the VR glasses mode (side-by-side stereo, lens distortion, gaze)
+//! - [`focus`]: keyboard focus over the hotspots and every button, with a visible ring
 //! - [`help`]: the keyboard's help panel (`?`) and the skip-to-narration key (N)
 //! - [`headless`]: `cloudhall view --screenshot`
 
@@ -27,6 +28,7 @@ pub mod audio_out;
 pub mod browser_images;
 pub mod comfort;
 pub mod curator;
+pub mod focus;
 pub mod gyro;
 pub mod headless;
 pub mod help;
@@ -206,6 +208,7 @@ impl Plugin for ViewerPlugin {
                 a11y::A11yPlugin,
                 comfort::ComfortPlugin { given: self.options.comfort },
                 help::HelpPlugin,
+                focus::FocusPlugin,
                 vr::VrPlugin { start: self.options.vr, lens: self.options.lens, distortion: self.options.distortion },
             ))
             .add_systems(Startup, (install_font, spawn_camera));
