@@ -76,6 +76,8 @@ pub struct Outline {
     pub keys: Vec<(&'static str, &'static str)>,
     /// The live class this visitor is in, if any.
     pub live: Option<LiveItem>,
+    /// The city map covers the scene (its sites are the list above).
+    pub map: bool,
     /// Labels of the controls, in the visitor's language.
     pub words: Words,
 }
@@ -239,6 +241,7 @@ pub struct State<'a> {
     pub board: Option<usize>,
     pub comfort: Comfort,
     pub live: Option<LiveItem>,
+    pub map: bool,
 }
 
 /// What the screen shows, or `None` when the site or scene is not in the tour.
@@ -344,6 +347,7 @@ pub fn outline(tour: &Tour, st: &State) -> Option<Outline> {
         comfort: st.comfort,
         keys: keys(lang, true),
         live: st.live.clone(),
+        map: st.map,
         words: words(lang),
     })
 }
@@ -506,6 +510,7 @@ mod tests {
             board: None,
             comfort: Comfort::default(),
             live: None,
+            map: false,
         }
     }
 

@@ -52,6 +52,7 @@ function render(o) {
   const sceneChanged = !last || last.scene.id !== o.scene.id || last.site.id !== o.site.id;
   const had = layer.contains(document.activeElement) ? document.activeElement.dataset.key : null;
   document.documentElement.lang = o.lang === "zh" ? "zh-CN" : "en";
+  document.body.dataset.map = o.map ? "open" : "closed";
   const w = o.words;
   const parts = [
     el("a", { href: "#a11y-narration", class: "a11y-skip", "data-key": "skip" }, w.skip),

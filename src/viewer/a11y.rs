@@ -77,6 +77,7 @@ fn publish(
     panel: Res<Panel>,
     comfort: Res<super::comfort::Settings>,
     live: Option<Res<super::live::LiveSession>>,
+    map: Option<Res<super::map::MapState>>,
     mut out: ResMut<A11yOutline>,
 ) {
     let scene = current.scene(&tour);
@@ -99,6 +100,7 @@ fn publish(
         board,
         comfort: comfort.0,
         live,
+        map: map.is_some_and(|m| m.open),
     };
     let now = outline(&tour.0, &st);
     if now != out.outline {
@@ -152,6 +154,14 @@ fn announce(
     }
 }
 
+/// Going somewhere from the layer leaves the city map, as its Enter does.
+fn close_map(map: Option<&mut super::map::MapState>) {
+    if let Some(m) = map {
+        m.open = false;
+        m.selected = None;
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn act(
     mut actions: MessageReader<A11yAction>,
@@ -168,6 +178,7 @@ fn act(
     mut vr: MessageWriter<super::vr::VrCommand>,
     mut live: Option<ResMut<super::live::LiveSession>>,
     link: Option<Res<super::live::Link>>,
+    mut map: Option<ResMut<super::map::MapState>>,
 ) {
     for A11yAction(a) in actions.read() {
         match a {
@@ -175,10 +186,12 @@ fn act(
                 activate.write(Activate(*i));
             }
             Action::Scene(id) => {
+                close_map(map.as_deref_mut());
                 go.write(GoTo { site: current.site.clone(), scene: id.clone(), view: None });
             }
             Action::Site(id) => {
                 if let Some(first) = tour.0.site(id).and_then(|s| s.start_scene_id()) {
+                    close_map(map.as_deref_mut());
                     *panel = Panel::None;
                     go.write(GoTo { site: id.clone(), scene: first.to_string(), view: None });
                 }

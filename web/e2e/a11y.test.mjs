@@ -79,8 +79,12 @@ async function axe(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-test("axe-core finds nothing serious on the hall, an open board and the memorial", async () => {
+test("axe-core finds nothing serious on the map, the hall, an open board and the memorial", async () => {
   const { site, second, info, memorialScene } = route();
+  const map = await open("");
+  assert.equal(await map.evaluate(() => document.body.dataset.map), "open");
+  assert.deepEqual(await axe(map), [], "the city map");
+  await map.close();
   const page = await open(`site=${site.id}&scene=${second.id}`);
   assert.deepEqual(await axe(page), [], "the hall");
   // The layer's controls, as a screen reader would use them.
@@ -134,14 +138,15 @@ test("the accessibility tree names each hotspot by where it leads, and the live 
   await page.close();
 });
 
-test("keyboard only: a site from the list, two scenes, a board, and a flower the server counts", async () => {
+test("keyboard only: from the map to a site, two scenes, a board, a flower the server counts and a message", async () => {
   const { site, first, second, info, memorialScene } = route();
-  const start = tour.sites.find((s) => s.id === tour.start_site);
   const counts = async () =>
     (await (await fetch(`${base}/api/v1/memorial/counts?site=${site.id}`)).json()).counts.flower;
   const before = await counts();
-  const page = await open(`site=${start.id}&scene=${start.scenes[0].id}`);
-  // Tab from the panorama enters the layer; the site list is in it.
+  // A first visit opens on the city map.
+  const page = await open("");
+  assert.equal(await page.evaluate(() => document.body.dataset.map), "open", "the hall opens on the map");
+  // Tab enters the layer; the map's sites are in it.
   await page.keyboard.press("Tab");
   assert.ok(await page.evaluate(() => document.getElementById("a11y").contains(document.activeElement)),
     "Tab from the panorama goes into the text layer");
@@ -149,6 +154,7 @@ test("keyboard only: a site from the list, two scenes, a board, and a flower the
   await page.keyboard.press("Enter");
   await page.waitForFunction((id) => new URL(location.href).searchParams.get("site") === id, site.id, { timeout: 60_000 });
   await page.waitForFunction(() => document.activeElement?.id === "a11y-scene", null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.map), "closed", "choosing a site leaves the map");
   const heading = await page.evaluate(() => document.activeElement.textContent);
   assert.equal(heading, `${site.name.en} · ${first.name.en}`, "focus moves to the new scene's heading");
   // Through a Go hotspot to the second scene.
