@@ -20,8 +20,12 @@ pub struct FocusPlugin;
 
 impl Plugin for FocusPlugin {
     fn build(&self, app: &mut App) {
+        // The keys are read in PreUpdate, after the pointer's interactions are settled, so that
+        // a button pressed from the keyboard is seen pressed by every button system in Update
+        // (in whatever order they run) and let go in Last of the same frame.
         app.init_resource::<KeyFocus>()
-            .add_systems(Update, (forget_on_scene_change, keys, ring).chain())
+            .add_systems(PreUpdate, keys.after(bevy::ui::UiSystems::Focus))
+            .add_systems(Update, (forget_on_scene_change, ring).chain())
             .add_systems(Last, release);
     }
 }
@@ -30,9 +34,8 @@ impl Plugin for FocusPlugin {
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct KeyFocus {
     pub at: Option<Focused>,
-    /// A button pressed from the keyboard, released at the end of the next frame (so that every
-    /// button system has seen the press, whatever its order).
-    pressed: Option<(Entity, u8)>,
+    /// A button pressed from the keyboard this frame, let go at its end.
+    pressed: Option<Entity>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +127,7 @@ fn keys(
             Some(Focused::Button(e)) => {
                 if let Ok(mut i) = interactions.get_mut(e) {
                     *i = Interaction::Pressed;
-                    focus.pressed = Some((e, 0));
+                    focus.pressed = Some(e);
                 }
             }
             _ => {}
@@ -163,13 +166,9 @@ fn ring(
 #[derive(Component)]
 struct FocusRing;
 
-/// The keyboard's press ends after the frame that followed it.
+/// The keyboard's press ends with the frame it was made in.
 fn release(mut focus: ResMut<KeyFocus>, mut interactions: Query<&mut Interaction>) {
-    let Some((e, frames)) = focus.pressed else { return };
-    if frames == 0 {
-        focus.pressed = Some((e, 1));
-        return;
-    }
+    let Some(e) = focus.pressed else { return };
     if let Ok(mut i) = interactions.get_mut(e)
         && *i == Interaction::Pressed
     {
