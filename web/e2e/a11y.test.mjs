@@ -6,7 +6,8 @@
 //   hotspots as buttons named by where they lead, and the live region receives the subtitles
 //   as the narration plays;
 // - keyboard only (not one pointer event): from the site list to a site, through two scenes,
-//   a board read, and a flower laid that the server counts.
+//   a board read, and a flower laid that the server counts;
+// - reduced motion and a larger interface show in screenshots, and the choices are remembered.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -241,4 +242,55 @@ test("the system's reduced motion is honoured, and a larger interface shows on s
   const again = panelPixels(decodePng(await page.screenshot()));
   assert.ok(again > 1.5 * before, `still larger after a reload: ${again}`);
   await context.close();
+});
+
+test("reduced motion shows on screen: a scene change is a cut, not a dark fade", async () => {
+  // The hall's clock (performance.now, which the viewer's time reads) slowed a hundredfold
+  // around the move, so that the frame just after it is the same on any machine: with the
+  // normal fade it is still dark, with reduced motion it is not.
+  const brightness = async (reduced) => {
+    const context = await browser.newContext({ viewport: VIEW, reducedMotion: reduced ? "reduce" : "no-preference" });
+    await context.addInitScript(() => {
+      const real = performance.now.bind(performance);
+      let from = null;
+      performance.now = () => (from === null ? real() : from + (real() - from) / 100);
+      window.cloudhallSlowClock = () => { from = real(); };
+    });
+    const page = await context.newPage();
+    const { site, first, second } = route();
+    await page.goto(`${base}/?lang=en&site=${site.id}&scene=${first.id}`);
+    await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: READY });
+    await page.waitForSelector("#a11y-scene", { state: "attached", timeout: 60_000 });
+    await page.waitForTimeout(1500);
+    await page.keyboard.press("Tab");
+    await tabTo(page, focusedText(`Go to: ${second.name.en}`), "the Go hotspot");
+    const { decodePng } = await import("./png.mjs");
+    const mean = (png) => {
+      let sum = 0, n = 0;
+      // Panorama only: right of the text layer, left of the floor plan, above the narration.
+      for (let y = Math.floor(png.height * 0.3); y < png.height * 0.62; y += 2) {
+        for (let x = Math.floor(png.width * 0.46); x < png.width * 0.74; x += 2) {
+          const [r, g, b] = png.pixel(x, y);
+          sum += (r + g + b) / 3;
+          n++;
+        }
+      }
+      return sum / n;
+    };
+    const before = mean(decodePng(await page.screenshot()));
+    await page.evaluate(() => window.cloudhallSlowClock());
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get("scene") === id, second.id, { timeout: 60_000 });
+    await page.waitForTimeout(500);
+    const name = `cloudhall-a11y-move-${reduced ? "cut" : "fade"}.png`;
+    const after = mean(decodePng(await page.screenshot({ path: join(tmpdir(), name) })));
+    await context.close();
+    return { before, after };
+  };
+  const fade = await brightness(false);
+  const cut = await brightness(true);
+  console.log(`just after a move: ${fade.after.toFixed(0)} with the fade (${fade.before.toFixed(0)} before), ` +
+    `${cut.after.toFixed(0)} with reduced motion (${cut.before.toFixed(0)} before)`);
+  assert.ok(fade.after < 0.6 * fade.before, "the normal move fades through dark");
+  assert.ok(cut.after > 0.7 * cut.before, "with reduced motion the move is a cut");
 });
