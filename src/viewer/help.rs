@@ -95,7 +95,7 @@ fn keys(
             None => "This scene has no narration.".to_string(),
             Some(_) => {
                 let c = &playback.clock;
-                let at = |t: f64| format!("{}:{:02}", (t / 60.0) as u32, (t % 60.0) as u32);
+                let at = crate::narration::mmss;
                 match (zh, c.playing) {
                     (true, true) => format!("解说播放中，{} / {}。空格键暂停。", at(c.position), at(c.duration)),
                     (true, false) => format!("解说已暂停，{} / {}。空格键播放。", at(c.position), at(c.duration)),
