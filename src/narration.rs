@@ -94,6 +94,13 @@ pub fn mmss(t: f64) -> String {
     format!("{}:{:02}", t / 60, t % 60)
 }
 
+/// `0.75`, `1.0`, `1.25`, `1.5`.
+pub fn speed_label(s: f64) -> String {
+    let t = format!("{s:.2}");
+    let t = t.trim_end_matches('0');
+    if t.ends_with('.') { format!("{t}0") } else { t.to_string() }
+}
+
 /// What a guided tour wants done.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GuideStep {

@@ -323,3 +323,80 @@ fn tab_reaches_the_hotspots_then_every_button_and_enter_presses_it() {
     // ...and let go of it (unless the strip was rebuilt for the new scene).
     assert!(app.world().get::<Interaction>(e).is_none_or(|i| *i == Interaction::None));
 }
+
+#[test]
+fn the_narration_bar_answers_the_text_layer_and_says_what_changed() {
+    use cloudhall::a11y::{Action, NarrationDo};
+    use cloudhall::viewer::a11y::{A11yAction, A11yOutline, Spoken};
+    use cloudhall::viewer::narration::{AudioSettings, Playback, Subtitles};
+    use cloudhall::viewer::ui::Panel;
+
+    // The good fixture's gate: 3 s of narration in two sentences.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+    let options = ViewerOptions { lang: Lang::En, ..ViewerOptions::new(&dir) };
+    let (mut app, _target) = headless_app(options, 640, 360).expect("app");
+    settle(&mut app).expect("panorama");
+    pump(&mut app);
+    let act = |app: &mut App, what: NarrationDo| {
+        app.world_mut().write_message(A11yAction(Action::Narration(what)));
+        pump(app);
+        pump(app);
+    };
+    let bar = |app: &App| {
+        app.world().resource::<A11yOutline>().outline.as_ref().and_then(|o| o.narration.clone()).expect("narration")
+    };
+    let last = |app: &App| app.world().resource::<Spoken>().last.clone().unwrap_or_default();
+    // Paused first, so that no subtitle is said between a control and what it says.
+    if app.world().resource::<Playback>().clock.playing {
+        act(&mut app, NarrationDo::Play);
+    }
+    assert!(!bar(&app).playing);
+    assert_eq!(bar(&app).speed, "Speed 1.0×");
+    assert_eq!(bar(&app).duration, "0:03");
+
+    act(&mut app, NarrationDo::Speed);
+    assert_eq!(app.world().resource::<AudioSettings>().speed, 1.25);
+    assert_eq!(bar(&app).speed, "Speed 1.25×");
+    assert_eq!(last(&app), "Speed 1.25×", "the change is said");
+
+    act(&mut app, NarrationDo::Louder);
+    assert!((app.world().resource::<AudioSettings>().volume - 0.9).abs() < 1e-6);
+    assert_eq!(last(&app), "Volume 90 %");
+    act(&mut app, NarrationDo::Mute);
+    assert!(app.world().resource::<AudioSettings>().muted);
+    assert_eq!(last(&app), "Sound off");
+
+    let before = app.world().resource::<AudioSettings>().subtitles;
+    act(&mut app, NarrationDo::Subtitles);
+    let after = app.world().resource::<AudioSettings>().subtitles;
+    assert_ne!(before, after);
+    assert_eq!(
+        bar(&app).subtitles_lang,
+        match after {
+            Subtitles::Zh => "zh",
+            Subtitles::En => "en",
+            Subtitles::Off => "off",
+        }
+    );
+
+    act(&mut app, NarrationDo::Transcript);
+    assert_eq!(*app.world().resource::<Panel>(), Panel::Transcript, "the transcript opens on screen too");
+    let lines = bar(&app).transcript.expect("the transcript's lines");
+    assert_eq!(lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["Welcome.", "Please come in."]);
+
+    // A line played from: the clock is there, and the sentence is said.
+    act(&mut app, NarrationDo::Seek(lines[1].at));
+    assert_eq!(app.world().resource::<Playback>().clock.position, 1.5);
+    assert_eq!(last(&app), "Please come in.");
+    act(&mut app, NarrationDo::Back);
+    assert_eq!(app.world().resource::<Playback>().clock.position, 0.0, "ten seconds back stops at the start");
+    act(&mut app, NarrationDo::Forward);
+    assert_eq!(app.world().resource::<Playback>().clock.position, 3.0, "and forward at the end");
+    // The same from the keys, comma and full stop.
+    common::tap_key(&mut app, KeyCode::Comma, pump);
+    assert_eq!(app.world().resource::<Playback>().clock.position, 0.0, "comma: ten seconds back");
+    common::tap_key(&mut app, KeyCode::Period, pump);
+    assert_eq!(app.world().resource::<Playback>().clock.position, 3.0, "full stop: ten seconds forward");
+    act(&mut app, NarrationDo::Transcript);
+    assert_eq!(*app.world().resource::<Panel>(), Panel::None);
+}

@@ -3,7 +3,7 @@
 // sends it here as JSON whenever it changes).
 //
 // - cloudhallA11y(json): render the outline (site, scene, what the panorama shows, its hotspots
-//   in reading order, the narration, an open board with the memorial's form, the scene strip,
+//   in reading order, the narration bar with its transcript, an open board with the memorial's form, the scene strip,
 //   the site list), keeping focus on the control that had it.
 // - cloudhallAnnounce(text): say it through the polite live region (scene changes, subtitles).
 // - cloudhallA11yTake(): the actions the controls queued since the viewer last asked.
@@ -16,6 +16,7 @@ const layer = document.getElementById("a11y");
 const live = document.getElementById("a11y-live");
 let queue = [];
 let last = null;
+let siteQuery = "";
 
 window.cloudhallA11yTake = () => {
   const q = queue;
@@ -96,10 +97,35 @@ function render(o) {
     board.append(el("button", { type: "button", "data-key": "close", onclick: () => send({ do: "close" }) }, w.close));
     parts.push(board);
   }
-  if (o.narration !== null && o.narration !== undefined) {
+  if (o.narration) {
+    // The narration bar: play, ten seconds back or forward, speed, volume, subtitles, and the
+    // transcript, whose sentences each play from where they start.
+    const n = o.narration;
+    const control = (key, label, what, attrs = {}) => el("button", {
+      type: "button", "data-key": key, onclick: () => send({ do: "narration", what }), ...attrs,
+    }, label);
+    const pressed = (on) => (on ? "true" : "false");
     parts.push(el("section", { id: "a11y-narration", "aria-label": w.narration, tabindex: "-1" },
-      el("button", { type: "button", "aria-pressed": o.narration ? "true" : "false", "data-key": "narration",
-        onclick: () => send({ do: "narration" }) }, o.narration ? w.pause : w.play)));
+      el("h3", {}, `${w.narration} · ${n.duration}`),
+      el("div", { class: "a11y-row" },
+        control("narration", n.playing ? w.pause : w.play, "play", { "aria-pressed": pressed(n.playing) }),
+        control("back", w.back, "back"),
+        control("forward", w.forward, "forward"),
+        control("speed", n.speed, "speed"),
+        control("subtitles", n.subtitles, "subtitles")),
+      el("div", { class: "a11y-row", role: "group", "aria-label": n.volume },
+        control("softer", w.softer, "softer"),
+        control("louder", w.louder, "louder"),
+        control("mute", w.mute, "mute", { "aria-pressed": pressed(n.muted) }),
+        el("span", { "data-key": "volume" }, n.volume)),
+      control("transcript", w.transcript, "transcript", {
+        "aria-expanded": pressed(!!n.transcript), "aria-controls": n.transcript ? "a11y-transcript" : null,
+      }),
+      n.transcript ? el("ol", { id: "a11y-transcript", "aria-label": w.transcript },
+        n.transcript.map((line, i) => el("li", {}, el("button", {
+          type: "button", "data-key": `line-${i}`, "data-at": line.at,
+          onclick: () => send({ do: "narration", what: "seek", at: line.at }),
+        }, `${line.time} ${line.text}`)))) : null));
   }
   if (o.live) {
     const l = o.live;
@@ -122,12 +148,19 @@ function render(o) {
     type: "button", "aria-current": s.current ? "true" : null, "data-key": `site-${s.id}`, "data-name": s.name,
     onclick: () => send({ do: "site", id: s.id }),
   }, s.name)));
+  // What was typed outlives a re-render (the narration starting, a subtitle setting changing).
   const search = el("input", { type: "search", "data-key": "search", "aria-label": w.search, placeholder: w.search });
-  search.addEventListener("input", () => {
+  const narrow = () => {
     const q = search.value.trim().toLowerCase();
     for (const b of sites.querySelectorAll("button")) {
       b.parentElement.hidden = q !== "" && !b.dataset.name.toLowerCase().includes(q);
     }
+  };
+  search.value = siteQuery;
+  narrow();
+  search.addEventListener("input", () => {
+    siteQuery = search.value;
+    narrow();
   });
   sites.insertBefore(search, sites.querySelector("ul"));
   parts.push(sites);
@@ -149,12 +182,26 @@ function render(o) {
     el("h3", { tabindex: "-1", "data-key": "keys" }, w.keys),
     el("dl", {}, o.keys.map(([k, what]) => [el("dt", {}, k), el("dd", {}, what)]))));
   const content = document.getElementById("a11y-content");
+  // A half-written message outlives a re-render while its memorial stays open (the narration
+  // ending as the visitor types must not take their words).
+  const typed = last?.board && o.board && last.board.index === o.board.index
+    ? [...content.querySelectorAll("#a11y-board [data-key]")].filter((f) => "value" in f && f.value).map((f) => [f.dataset.key, f.value])
+    : [];
   content.replaceChildren(...parts);
+  for (const [key, value] of typed) {
+    const f = content.querySelector(`#a11y-board [data-key="${key}"]`);
+    if (f && "value" in f) f.value = value;
+  }
   const boardOpened = o.board && !(last && last.board && last.board.index === o.board.index);
   last = o;
   // Focus: into an opened board; to the new scene's heading after a move made from the layer;
   // otherwise back on the control that had it.
-  const focus = (key) => content.querySelector(`[data-key="${key}"]`)?.focus();
+  const focus = (key) => {
+    const e = content.querySelector(`[data-key="${key}"]`);
+    e?.focus();
+    // Typing goes on where it was: at the end of what is in the field.
+    if (e?.matches("input[type=search], input:not([type]), textarea")) e.setSelectionRange(e.value.length, e.value.length);
+  };
   if (had && boardOpened) focus("board");
   else if (had && sceneChanged) focus("scene");
   else if (had) focus(had);

@@ -14,11 +14,11 @@ use bevy::prelude::*;
 
 use super::hotspots::{Activate, HotspotMarker};
 use super::memorial::{Memorial, offer, open_target};
-use super::narration::{NarrationCommand, Playback};
+use super::narration::{AudioSettings, NarrationCommand, Playback, Subtitles};
 use super::nav::{Current, GoTo, SceneEntered};
 use super::ui::Panel;
 use super::{Settings, TourData};
-use crate::a11y::{Action, Outline, State, arrival, outline};
+use crate::a11y::{Action, NarrationDo, NarrationState, Outline, State, arrival, outline};
 
 pub struct A11yPlugin;
 
@@ -62,6 +62,8 @@ pub struct Spoken {
     pub last: Option<String>,
     pub cue: Option<String>,
     pub board: Option<usize>,
+    /// The narration's controls as last seen, to say what a control changed.
+    pub narration: Option<crate::a11y::NarrationItem>,
     pub count: u64,
 }
 
@@ -74,14 +76,52 @@ fn publish(
     current: Res<Current>,
     settings: Res<Settings>,
     playback: Res<Playback>,
+    audio: Res<AudioSettings>,
     panel: Res<Panel>,
     comfort: Res<super::comfort::Settings>,
     live: Option<Res<super::live::LiveSession>>,
     map: Option<Res<super::map::MapState>>,
     mut out: ResMut<A11yOutline>,
+    mut seen: Local<Option<(bool, u64, u64, bool, bool)>>,
 ) {
+    // The outline is rebuilt only when something it is made of changed. The narration's clock
+    // moves every frame, but only whether it plays and what plays are in the outline.
+    let key =
+        (playback.clock.playing, playback.clock.duration.to_bits(), playback.generation, live.is_some(), map.is_some());
+    let changed = tour.is_changed()
+        || current.is_changed()
+        || settings.is_changed()
+        || audio.is_changed()
+        || panel.is_changed()
+        || comfort.is_changed()
+        || live.as_ref().is_some_and(|l| l.is_changed())
+        || map.as_ref().is_some_and(|m| m.is_changed())
+        || *seen != Some(key);
+    *seen = Some(key);
+    if !changed {
+        return;
+    }
     let scene = current.scene(&tour);
-    let narration = scene.and_then(|s| s.narration.as_ref()).map(|_| playback.clock.playing);
+    // What plays (the scene's narration, or a board's own clip) or, before it starts, the
+    // scene's: its transcript is what the transcript panel shows.
+    let cues = match &playback.track {
+        Some(t) => Some(&t.narration.cues[..]),
+        None => scene.and_then(|s| s.narration.as_ref()).map(|n| &n.cues[..]),
+    };
+    let narration = scene.and_then(|s| s.narration.as_ref()).map(|n| NarrationState {
+        playing: playback.clock.playing,
+        duration: if playback.track.is_some() { playback.clock.duration } else { n.duration },
+        speed: audio.speed,
+        volume: audio.volume,
+        muted: audio.muted,
+        subtitles: match audio.subtitles {
+            Subtitles::Zh => Some(crate::tour::Lang::Zh),
+            Subtitles::En => Some(crate::tour::Lang::En),
+            Subtitles::Off => None,
+        },
+        transcript: *panel == Panel::Transcript,
+        cues: cues.unwrap_or_default(),
+    });
     let board = match &*panel {
         Panel::Hotspot { site, scene, index } if *site == current.site && *scene == current.scene => Some(*index),
         _ => None,
@@ -136,6 +176,14 @@ fn announce(
         let text = arrival(o);
         say(&mut spoken, text);
     }
+    if out.is_changed() {
+        if let (Some(before), Some(now)) = (&spoken.narration, &o.narration)
+            && let Some(text) = crate::a11y::change(before, now)
+        {
+            say(&mut spoken, text);
+        }
+        spoken.narration = o.narration.clone();
+    }
     let lang = if o.lang == "zh" { crate::tour::Lang::Zh } else { crate::tour::Lang::En };
     let cue = playback.cue().map(|c| c.text.get(lang).to_string());
     if cue != spoken.cue {
@@ -179,6 +227,7 @@ fn act(
     mut live: Option<ResMut<super::live::LiveSession>>,
     link: Option<Res<super::live::Link>>,
     mut map: Option<ResMut<super::map::MapState>>,
+    (playback, audio, mut spoken): (Res<Playback>, Res<AudioSettings>, ResMut<Spoken>),
 ) {
     for A11yAction(a) in actions.read() {
         match a {
@@ -196,8 +245,26 @@ fn act(
                     go.write(GoTo { site: id.clone(), scene: first.to_string(), view: None });
                 }
             }
-            Action::Narration => {
-                narration.write(NarrationCommand::TogglePlay);
+            Action::Narration(what) => {
+                let clock = &playback.clock;
+                if let Some(at) = what.target(clock.position, clock.duration) {
+                    narration.write(NarrationCommand::Seek(at));
+                    say(&mut spoken, crate::a11y::landed(at, clock.duration, settings.lang));
+                } else if let Some(v) = what.volume(audio.volume) {
+                    narration.write(NarrationCommand::Volume(v));
+                } else {
+                    match what {
+                        NarrationDo::Play => narration.write(NarrationCommand::TogglePlay),
+                        NarrationDo::Speed => narration.write(NarrationCommand::CycleSpeed),
+                        NarrationDo::Mute => narration.write(NarrationCommand::ToggleMute),
+                        NarrationDo::Subtitles => narration.write(NarrationCommand::CycleSubtitles),
+                        _ => {
+                            // The transcript, as the bar's own button opens and closes it.
+                            *panel = if *panel == Panel::Transcript { Panel::None } else { Panel::Transcript };
+                            continue;
+                        }
+                    };
+                }
             }
             Action::Close => *panel = Panel::None,
             Action::Offer(kind) => {

@@ -38,6 +38,14 @@ pub struct KeyFocus {
     pressed: Option<Entity>,
 }
 
+impl KeyFocus {
+    /// Whether `e` was pressed by the keyboard this frame (not by the pointer, whose position
+    /// on it then means nothing).
+    pub fn pressed_by_key(&self, e: Entity) -> bool {
+        self.pressed == Some(e)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focused {
     Hotspot(usize),

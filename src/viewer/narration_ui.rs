@@ -8,7 +8,8 @@ use super::narration::{AudioSettings, GuidedTour, NarrationCommand, Playback, Su
 use super::nav::{Current, SceneEntered};
 use super::ui::{LocalText, Panel, Problems, label};
 use super::{Settings, TourData};
-use crate::narration::{GuideState, mmss};
+use crate::a11y::NarrationDo;
+use crate::narration::{GuideState, mmss, speed_label};
 use crate::tour::{Lang, Text as Bilingual};
 
 pub struct NarrationUiPlugin;
@@ -302,6 +303,7 @@ fn actions(
 fn keys(
     keys: Option<Res<ButtonInput<KeyCode>>>,
     typing: Option<Res<super::ui::Typing>>,
+    playback: Res<Playback>,
     mut out: MessageWriter<NarrationCommand>,
 ) {
     let Some(keys) = keys else { return };
@@ -310,6 +312,15 @@ fn keys(
     }
     if keys.just_pressed(KeyCode::Space) {
         out.write(NarrationCommand::TogglePlay);
+    }
+    // Comma and full stop: ten seconds back or forward, as the text layer's controls do.
+    for (key, what) in [(KeyCode::Comma, NarrationDo::Back), (KeyCode::Period, NarrationDo::Forward)] {
+        if keys.just_pressed(key)
+            && playback.track.is_some()
+            && let Some(t) = what.target(playback.clock.position, playback.clock.duration)
+        {
+            out.write(NarrationCommand::Seek(t));
+        }
     }
     if keys.just_pressed(KeyCode::KeyS) {
         out.write(NarrationCommand::CycleSubtitles);
@@ -320,12 +331,16 @@ fn keys(
 }
 
 /// A press on the progress bar seeks there; holding and dragging keeps seeking.
+/// Enter on the bar (it has keyboard focus) does not seek to wherever the pointer happens to be:
+/// the keyboard seeks with `,` and `.`.
 fn seek_bar(
-    track: Query<(&Interaction, &RelativeCursorPosition), With<ProgressTrack>>,
+    track: Query<(Entity, &Interaction, &RelativeCursorPosition), With<ProgressTrack>>,
+    focus: Option<Res<super::focus::KeyFocus>>,
     mut out: MessageWriter<NarrationCommand>,
 ) {
-    for (interaction, pos) in &track {
+    for (e, interaction, pos) in &track {
         if *interaction == Interaction::Pressed
+            && !focus.as_ref().is_some_and(|f| f.pressed_by_key(e))
             && let Some(n) = pos.normalized
         {
             out.write(NarrationCommand::SeekFraction((n.x + 0.5).clamp(0.0, 1.0) as f64));
@@ -401,13 +416,6 @@ fn bar(
             n.width = w;
         }
     }
-}
-
-/// `0.75`, `1.0`, `1.25`, `1.5`.
-pub fn speed_label(s: f64) -> String {
-    let t = format!("{s:.2}");
-    let t = t.trim_end_matches('0');
-    if t.ends_with('.') { format!("{t}0") } else { t.to_string() }
 }
 
 /// The words being spoken now, in the subtitle language.

@@ -6,7 +6,8 @@
 //   hotspots as buttons named by where they lead, and the live region receives the subtitles
 //   as the narration plays;
 // - keyboard only (not one pointer event): from the site list to a site, through two scenes,
-//   a board read, and a flower laid that the server counts;
+//   a board read, and a flower laid that the server counts; the narration bar's every control
+//   (seek, speed, subtitles, volume, mute, the transcript and its lines);
 // - reduced motion and a larger interface show in screenshots, and the choices are remembered.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -62,16 +63,27 @@ function route() {
   throw new Error("the bundled tour has no such site");
 }
 
-/** Press Tab (at most 150 times) until the focused element passes `pred`. */
-async function tabTo(page, pred, what) {
+/** Press Tab (Shift+Tab with `back`; at most 150 times) until the focused element passes `pred`. */
+async function tabTo(page, pred, what, back = false) {
   for (let i = 0; i < 150; i++) {
-    await page.keyboard.press("Tab");
+    await page.keyboard.press(back ? "Shift+Tab" : "Tab");
     if (await page.evaluate(pred)) return;
   }
   throw new Error(`Tab never reached ${what}`);
 }
 
 const focusedText = (text) => new Function(`return document.activeElement?.textContent === ${JSON.stringify(text)}`);
+
+/** Turn on the setting `key` from a script (no pointer event) and wait until the viewer has
+ * re-rendered the layer with it on: the old controls are gone from the page. */
+async function rerender(page, key) {
+  await page.evaluate((k) => {
+    window.oldLayer = document.querySelector("#a11y-content h1");
+    document.querySelector(`#a11y-content [data-key="${k}"]`).click();
+  }, key);
+  await page.waitForFunction((k) => !window.oldLayer.isConnected &&
+    document.querySelector(`#a11y-content [data-key="${k}"]`)?.checked === true, key, { timeout: 30_000 });
+}
 
 async function axe(page) {
   await page.addScriptTag({ path: join(root, "web/e2e/node_modules/axe-core/axe.min.js") });
@@ -151,6 +163,14 @@ test("keyboard only: from the map to a site, two scenes, a board, a flower the s
   await page.keyboard.press("Tab");
   assert.ok(await page.evaluate(() => document.getElementById("a11y").contains(document.activeElement)),
     "Tab from the panorama goes into the text layer");
+  // The search narrows the sites, and keeps its words when the layer is re-rendered.
+  await tabTo(page, () => document.activeElement?.dataset.key === "search", "the site search");
+  await page.keyboard.type(site.name.en);
+  const shown = () => page.$$eval("#a11y-content nav button[data-name]", (bs) => bs.filter((b) => !b.parentElement.hidden).map((b) => b.dataset.name));
+  assert.deepEqual(await shown(), [site.name.en], "the search leaves the one site");
+  await rerender(page, "reduced_motion");
+  assert.equal(await page.evaluate(() => document.activeElement?.value), site.name.en, "the search keeps its words");
+  assert.deepEqual(await shown(), [site.name.en], "and its narrowing");
   await tabTo(page, focusedText(site.name.en), `the site ${site.name.en}`);
   await page.keyboard.press("Enter");
   await page.waitForFunction((id) => new URL(location.href).searchParams.get("site") === id, site.id, { timeout: 60_000 });
@@ -188,6 +208,12 @@ test("keyboard only: from the map to a site, two scenes, a board, a flower the s
   await page.keyboard.type("Li Ming");
   await page.keyboard.press("Tab");
   await page.keyboard.type("We remember.");
+  // The layer is re-rendered when the viewer changes (here a setting, as the narration ending
+  // would): the half-written message stays, and so does the focus in it.
+  await rerender(page, "high_contrast");
+  assert.deepEqual(await page.evaluate(() => ["name", "text"].map((k) => document.querySelector(`#a11y-board [data-key="${k}"]`).value)),
+    ["Li Ming", "We remember."], "a re-render keeps what was typed");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), "text");
   const posted = page.waitForResponse((r) => r.url().includes("/api/v1/memorial/messages") && r.request().method() === "POST",
     { timeout: 60_000 });
   await page.keyboard.press("Tab");
@@ -196,6 +222,97 @@ test("keyboard only: from the map to a site, two scenes, a board, a flower the s
   const res = await posted;
   assert.ok(res.status() < 300, `the server took the message: ${res.status()}`);
   assert.deepEqual(JSON.parse(res.request().postData()).text, "We remember.");
+  assert.equal(await page.evaluate(() => window.pointerEvents), 0, "not one pointer event");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("keyboard only: the narration bar's seek, speed, subtitles, volume, mute and transcript", async () => {
+  const { site, first } = route();
+  const cues = first.narration.cues;
+  assert.ok(cues.length >= 3, "the first scene's narration has sentences to seek to");
+  const page = await open(`site=${site.id}&scene=${first.id}`);
+  // Everything the live region says, in order: a subtitle may follow an answer at once.
+  await page.evaluate(() => {
+    window.said = [];
+    const live = document.getElementById("a11y-live");
+    new MutationObserver(() => window.said.push(live.textContent)).observe(live, { childList: true, subtree: true });
+  });
+  const said = (pred, what) => page.waitForFunction(pred, null, { timeout: 30_000 })
+    .catch(async () => assert.fail(`${what}; the live region said ${JSON.stringify(await page.evaluate(() => window.said))}`));
+  const text = (key) => page.evaluate((k) => document.querySelector(`#a11y-content [data-key="${k}"]`)?.textContent, key);
+  const press = async (key, back = false) => {
+    await tabTo(page, new Function(`return document.activeElement?.dataset.key === ${JSON.stringify(key)}`), key, back);
+    await page.keyboard.press("Enter");
+  };
+  // N skips to the narration's play button.
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("n");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), "narration", "N leads to the narration");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('[data-key="narration"]')?.getAttribute("aria-pressed") === "true",
+    null, { timeout: 30_000 });
+
+  // Speed: the control's name changes, and the change is said.
+  assert.equal(await text("speed"), "Speed 1.0×");
+  await press("speed");
+  await page.waitForFunction(() => document.querySelector('[data-key="speed"]')?.textContent === "Speed 1.25×", null, { timeout: 30_000 });
+  await said(() => window.said.includes("Speed 1.25×"), "the new speed is said");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), "speed", "focus stays on the control");
+
+  // Subtitles: the next language.
+  const subtitles = await text("subtitles");
+  await press("subtitles");
+  await page.waitForFunction((was) => document.querySelector('[data-key="subtitles"]')?.textContent !== was, subtitles, { timeout: 30_000 });
+  const now = await text("subtitles");
+  assert.match(now, /^Subtitles: (Chinese|English|off)$/);
+  await said(new Function(`return window.said.includes(${JSON.stringify(now)})`), "the new subtitles are said");
+
+  // Volume: louder by a tenth, then muted.
+  const volume = Number((await text("volume")).match(/(\d+) %/)[1]);
+  await press(volume < 100 ? "louder" : "softer");
+  const want = `Volume ${volume < 100 ? volume + 10 : volume - 10} %`;
+  await page.waitForFunction((w) => document.querySelector('[data-key="volume"]')?.textContent === w, want, { timeout: 30_000 });
+  await said(new Function(`return window.said.includes(${JSON.stringify(want)})`), "the new volume is said");
+  await press("mute");
+  await page.waitForFunction(() => document.querySelector('[data-key="mute"]')?.getAttribute("aria-pressed") === "true", null, { timeout: 30_000 });
+  assert.equal(await text("volume"), "Sound off");
+
+  // Paused from here (unless it has ended), so that where a seek lands is exact.
+  if (await page.evaluate(() => document.querySelector('[data-key="narration"]').getAttribute("aria-pressed") === "true")) {
+    await press("narration", true);
+  }
+  await page.waitForFunction(() => document.querySelector('[data-key="narration"]')?.getAttribute("aria-pressed") === "false",
+    null, { timeout: 30_000 });
+
+  // The transcript: every sentence, each a control that plays from it.
+  await press("transcript");
+  await page.waitForSelector("#a11y-transcript", { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => document.querySelector('[data-key="transcript"]').getAttribute("aria-expanded")), "true");
+  assert.deepEqual(await axe(page), [], "the narration bar with its transcript open");
+  const lines = await page.$$eval("#a11y-transcript button", (bs) => bs.map((b) => b.textContent));
+  assert.equal(lines.length, cues.length, "one line per sentence");
+  cues.forEach((c, i) => assert.ok(lines[i].endsWith(c.text.en), `line ${i}: ${lines[i]}`));
+  // To the last sentence: where it landed is said, then that sentence as a subtitle.
+  const last = cues.length - 1;
+  const mmss = (t) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
+  const duration = mmss(first.narration.duration);
+  assert.ok(cues[last].start > 20, "the last sentence is not where the narration was paused");
+  await page.evaluate(() => { window.said = []; });
+  await press(`line-${last}`);
+  assert.equal(lines[last].split(" ")[0], mmss(cues[last].start), "the line says when it is spoken");
+  await said(new Function(`return window.said.includes(${JSON.stringify(`${mmss(cues[last].start)} of ${duration}`)})`),
+    "where the seek landed");
+  await said(new Function(`return window.said.includes(${JSON.stringify(cues[last].text.en)})`), "the last sentence is spoken");
+  // Ten seconds back from there, and ten forward again.
+  await page.evaluate(() => { window.said = []; });
+  await press("back", true);
+  await said(new Function(`return window.said.includes(${JSON.stringify(`${mmss(cues[last].start - 10)} of ${duration}`)})`),
+    "ten seconds back");
+  await press("forward");
+  await said(new Function(`return window.said.includes(${JSON.stringify(`${mmss(cues[last].start)} of ${duration}`)})`),
+    "ten seconds forward again");
+
   assert.equal(await page.evaluate(() => window.pointerEvents), 0, "not one pointer event");
   assert.deepEqual(page.problems, []);
   await page.close();
