@@ -71,6 +71,11 @@ pub struct Spoken {
 #[derive(Message, Debug, Clone, PartialEq)]
 pub struct A11yAction(pub Action);
 
+/// What the outline was last made from that change detection does not see: whether the
+/// narration plays, its length (as bits) and track, and whether a live class and the map exist.
+type Seen = (bool, u64, u64, bool, bool);
+
+#[allow(clippy::too_many_arguments)]
 fn publish(
     tour: Res<TourData>,
     current: Res<Current>,
@@ -82,7 +87,7 @@ fn publish(
     live: Option<Res<super::live::LiveSession>>,
     map: Option<Res<super::map::MapState>>,
     mut out: ResMut<A11yOutline>,
-    mut seen: Local<Option<(bool, u64, u64, bool, bool)>>,
+    mut seen: Local<Option<Seen>>,
 ) {
     // The outline is rebuilt only when something it is made of changed. The narration's clock
     // moves every frame, but only whether it plays and what plays are in the outline.
@@ -500,12 +505,21 @@ fn glyph_name(glyph: &str, lang: crate::tour::Lang) -> Option<&'static str> {
 /// many of ours get their words a frame later (in the visitor's language) or change them (▶
 /// becomes ‖, 中文 becomes English). A button that shows no words has an [`A11yName`]; one that
 /// shows only a glyph (▶, ‖, −, +, ⇔, ≡, …) is named for what it does.
+///
+/// It looks only when words, names or children changed (Bevy's own naming changes the node),
+/// not every frame.
+#[allow(clippy::type_complexity)]
 fn name_glyph_buttons(
     settings: Res<Settings>,
     mut buttons: Query<(&mut AccessibilityNode, Option<&A11yName>, Option<&Children>), With<Button>>,
     texts: Query<&Text>,
+    changed: Query<(), Or<(Changed<Text>, Changed<Children>, Changed<A11yName>)>>,
 ) {
+    let all = settings.is_changed() || !changed.is_empty();
     for (mut node, named, children) in &mut buttons {
+        if !all && !node.is_changed() {
+            continue;
+        }
         let shown: Vec<&str> = children
             .map(|c| c.iter().filter_map(|c| texts.get(c).ok()).map(|t| t.0.trim()).filter(|t| !t.is_empty()).collect())
             .unwrap_or_default();
