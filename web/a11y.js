@@ -1,5 +1,5 @@
 // The hall for screen readers and the keyboard: a document layer beside the canvas that mirrors
-// the viewer with real HTML controls (src/a11y.rs says what is on screen; src/viewer/a11y.rs
+// the viewer with real HTML controls (src/a11y/ says what is on screen; src/viewer/a11y.rs
 // sends it here as JSON whenever it changes).
 //
 // - cloudhallA11y(json): render the outline (site, scene, what the panorama shows, its hotspots
