@@ -400,3 +400,48 @@ fn the_narration_bar_answers_the_text_layer_and_says_what_changed() {
     act(&mut app, NarrationDo::Transcript);
     assert_eq!(*app.world().resource::<Panel>(), Panel::None);
 }
+
+/// The one entity with `C`.
+fn single<C: Component>(app: &mut App) -> Entity {
+    let mut q = app.world_mut().query_filtered::<Entity, With<C>>();
+    q.single(app.world()).expect("exactly one")
+}
+
+/// Where a UI node is drawn, in physical pixels.
+fn rect_of(app: &mut App, e: Entity) -> Rect {
+    let node = app.world().get::<ComputedNode>(e).expect("laid out");
+    let at = app.world().get::<bevy::ui::UiGlobalTransform>(e).expect("placed");
+    Rect::from_center_size(at.translation, node.size())
+}
+
+#[test]
+fn the_title_card_holds_its_words_when_the_interface_grows_in_the_hall() {
+    use cloudhall::a11y::ComfortChoice;
+    use cloudhall::viewer::comfort::ComfortChange;
+    use cloudhall::viewer::ui::{SceneTitle, SiteTitle, TitleBox};
+
+    // A window as wide as a laptop's browser; the site's name wraps at 150 and 200 %.
+    let (mut app, _target) = comfort_app_at(ComfortChoice::default(), false, 1280, 800);
+    for scale in [150, 200, 100] {
+        app.world_mut().write_message(ComfortChange(ComfortChoice { ui_scale: Some(scale), ..Default::default() }));
+        for _ in 0..4 {
+            pump(&mut app);
+        }
+        let card = single::<TitleBox>(&mut app);
+        let site = single::<SiteTitle>(&mut app);
+        let scene = single::<SceneTitle>(&mut app);
+        let (card_r, site_r, scene_r) = (rect_of(&mut app, card), rect_of(&mut app, site), rect_of(&mut app, scene));
+        let words = app.world().get::<bevy::text::TextLayoutInfo>(site).expect("the name's layout").size;
+        println!("at {scale} %: card {card_r:?}, site {site_r:?} (its words {words:?}), scene {scene_r:?}");
+        assert!(
+            words.y <= site_r.height() + 1.0,
+            "at {scale} %, the name's lines fit its node: {words:?} in {site_r:?}"
+        );
+        for (what, r) in [("site", site_r), ("scene", scene_r)] {
+            assert!(
+                r.min.y >= card_r.min.y - 1.0 && r.max.y <= card_r.max.y + 1.0,
+                "at {scale} %, the {what}'s name is inside the card: {r:?} in {card_r:?}"
+            );
+        }
+    }
+}

@@ -331,6 +331,11 @@ fn the_device_turns_the_view_without_a_jump_and_a_drag_adds_to_it() {
     // no choice), and the visitor turns it on.
     reading(&mut app, 0.0, 90.0, 0.0);
     assert_eq!(app.world().resource::<GyroLook>().state, GyroState::Offered);
+    // The phone's round offer speaks the visitor's language.
+    let mut offers = app.world_mut().query_filtered::<&Children, With<cloudhall::viewer::gyro::Offer>>();
+    let children: Vec<Entity> = offers.iter(app.world()).flat_map(|c| c.iter()).collect();
+    let words: Vec<String> = children.iter().filter_map(|e| app.world().get::<Text>(*e)).map(|t| t.0.clone()).collect();
+    assert_eq!(words, ["Gyro"], "the offer's word in English");
     app.world_mut().write_message(GyroCommand::On);
     pump(&mut app);
     for _ in 0..10 {

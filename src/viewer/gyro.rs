@@ -204,6 +204,7 @@ fn show_offer(
     lang: Res<Settings>,
     mut labels: Query<(&ChildOf, &mut Text)>,
     buttons: Query<Entity, With<GyroButton>>,
+    offers: Query<Entity, With<Offer>>,
 ) {
     if !gyro.is_changed() && !compact.is_changed() && !lang.is_changed() {
         return;
@@ -229,9 +230,18 @@ fn show_offer(
         (true, Lang::En) => "Gyro on",
         (false, Lang::En) => "Gyro",
     };
+    // The round offer on a phone is small: one short word, in the visitor's language.
+    let short = if lang.lang == Lang::Zh { "陀螺" } else { "Gyro" };
     for (parent, mut text) in &mut labels {
-        if buttons.contains(parent.parent()) && text.0 != name {
-            text.0 = name.to_string();
+        let want = if buttons.contains(parent.parent()) {
+            name
+        } else if offers.contains(parent.parent()) {
+            short
+        } else {
+            continue;
+        };
+        if text.0 != want {
+            text.0 = want.to_string();
         }
     }
 }

@@ -153,7 +153,15 @@ fn fit_to_screen(
         Query<&mut Node, With<MenuButton>>,
         Query<&mut Node, With<NarrationExtra>>,
         Query<&mut Node, With<NarrationMore>>,
-        Query<(&mut Node, Has<TitleBox>, Has<CompassRing>, Has<StripThumb>, Has<ProgressTrack>)>,
+        Query<(
+            &mut Node,
+            Has<TitleBox>,
+            Has<CompassRing>,
+            Has<StripThumb>,
+            Has<ProgressTrack>,
+            Has<SiteTitle>,
+            Has<SceneTitle>,
+        )>,
     )>,
     mut fonts: Query<(&mut TextFont, Has<SiteTitle>, Has<SceneTitle>, Has<SubtitleText>)>,
     added: Query<(), Or<(Added<Button>, Added<StripThumb>)>>,
@@ -233,7 +241,11 @@ fn fit_to_screen(
     for mut n in &mut nodes.p6() {
         n.display = if on { Display::Flex } else { Display::None };
     }
-    for (mut n, title, compass, thumb, track) in &mut nodes.p7() {
+    for (mut n, title, compass, thumb, track, site, scene) in &mut nodes.p7() {
+        if site || scene {
+            // The names wrap within the card (70 % of a small screen, less its padding).
+            n.max_width = Val::Vw(if on { 66.0 } else { super::ui::TITLE_WORDS_VW });
+        }
         if title {
             n.max_width = Val::Percent(if on { 70.0 } else { 40.0 });
             n.padding =

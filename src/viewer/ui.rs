@@ -200,6 +200,10 @@ fn blocking() -> impl Bundle {
     (Interaction::default(), FocusPolicy::Block)
 }
 
+/// How wide the title card's names may be, in percent of the window's width (the card is 40 %
+/// with its padding).
+pub const TITLE_WORDS_VW: f32 = 36.0;
+
 pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Settings>) {
     let lang = settings.lang;
     // Title, top left.
@@ -222,8 +226,11 @@ pub fn build_ui(mut commands: Commands, tour: Res<TourData>, settings: Res<Setti
             TitleBox,
         ))
         .with_children(|p| {
-            p.spawn((label("", 26.0, GOLD), SiteTitle));
-            p.spawn((label("", 18.0, Color::WHITE), SceneTitle));
+            // The names wrap at a width of their own: a card that is only as wide as its
+            // clamped maximum would be laid out one line short (the scene's name below it).
+            let words = || Node { max_width: Val::Vw(TITLE_WORDS_VW), ..default() };
+            p.spawn((label("", 26.0, GOLD), words(), SiteTitle));
+            p.spawn((label("", 18.0, Color::WHITE), words(), SceneTitle));
         });
     // Buttons, top right.
     commands
