@@ -101,6 +101,12 @@ pub fn speed_label(s: f64) -> String {
     if t.ends_with('.') { format!("{t}0") } else { t.to_string() }
 }
 
+/// The volume (0 to 1) a step of `by` away from `volume`, kept on whole tenths so that steps
+/// up and down come back to where they began, within 0 and 1.
+pub fn volume_step(volume: f32, by: f32) -> f32 {
+    (((volume * 10.0).round() + (by * 10.0).round()) / 10.0).clamp(0.0, 1.0)
+}
+
 /// What a guided tour wants done.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GuideStep {

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::narration::{mmss, speed_label};
+use crate::narration::{mmss, speed_label, volume_step};
 use crate::tour::{Cue, Lang};
 
 /// How far the back and forward controls move the narration, in seconds.
@@ -114,12 +114,12 @@ impl NarrationDo {
 
     /// The volume after this control, from `volume` (0 to 1), in steps of a tenth.
     pub fn volume(self, volume: f32) -> Option<f32> {
-        let step = match self {
-            NarrationDo::Louder => 1.0,
-            NarrationDo::Softer => -1.0,
+        let by = match self {
+            NarrationDo::Louder => 0.1,
+            NarrationDo::Softer => -0.1,
             _ => return None,
         };
-        Some((((volume * 10.0).round() + step) / 10.0).clamp(0.0, 1.0))
+        Some(volume_step(volume, by))
     }
 }
 

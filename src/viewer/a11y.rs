@@ -14,7 +14,7 @@ use bevy::prelude::*;
 
 use super::hotspots::{Activate, HotspotMarker};
 use super::memorial::{Memorial, offer, open_target};
-use super::narration::{AudioSettings, NarrationCommand, Playback, Subtitles};
+use super::narration::{AudioSettings, NarrationCommand, Playback};
 use super::nav::{Current, GoTo, SceneEntered};
 use super::ui::Panel;
 use super::{Settings, TourData};
@@ -119,11 +119,7 @@ fn publish(
         speed: audio.speed,
         volume: audio.volume,
         muted: audio.muted,
-        subtitles: match audio.subtitles {
-            Subtitles::Zh => Some(crate::tour::Lang::Zh),
-            Subtitles::En => Some(crate::tour::Lang::En),
-            Subtitles::Off => None,
-        },
+        subtitles: audio.subtitles.lang(),
         transcript: *panel == Panel::Transcript,
         cues: cues.unwrap_or_default(),
     });
@@ -172,6 +168,7 @@ pub fn say(spoken: &mut Spoken, text: String) {
 /// Scene changes, subtitles and opened boards go to the live region.
 fn announce(
     mut entered: MessageReader<SceneEntered>,
+    settings: Res<Settings>,
     out: Res<A11yOutline>,
     playback: Res<Playback>,
     mut spoken: ResMut<Spoken>,
@@ -189,8 +186,7 @@ fn announce(
         }
         spoken.narration = o.narration.clone();
     }
-    let lang = if o.lang == "zh" { crate::tour::Lang::Zh } else { crate::tour::Lang::En };
-    let cue = playback.cue().map(|c| c.text.get(lang).to_string());
+    let cue = playback.cue().map(|c| c.text.get(settings.lang).to_string());
     if cue != spoken.cue {
         spoken.cue = cue.clone();
         if let Some(c) = cue {
@@ -252,24 +248,25 @@ fn act(
             }
             Action::Narration(what) => {
                 let clock = &playback.clock;
-                if let Some(at) = what.target(clock.position, clock.duration) {
-                    narration.write(NarrationCommand::Seek(at));
-                    say(&mut spoken, crate::a11y::landed(at, clock.duration, settings.lang));
-                } else if let Some(v) = what.volume(audio.volume) {
-                    narration.write(NarrationCommand::Volume(v));
-                } else {
-                    match what {
-                        NarrationDo::Play => narration.write(NarrationCommand::TogglePlay),
-                        NarrationDo::Speed => narration.write(NarrationCommand::CycleSpeed),
-                        NarrationDo::Mute => narration.write(NarrationCommand::ToggleMute),
-                        NarrationDo::Subtitles => narration.write(NarrationCommand::CycleSubtitles),
-                        _ => {
-                            // The transcript, as the bar's own button opens and closes it.
-                            *panel = if *panel == Panel::Transcript { Panel::None } else { Panel::Transcript };
-                            continue;
-                        }
-                    };
-                }
+                let command = match *what {
+                    NarrationDo::Play => NarrationCommand::TogglePlay,
+                    NarrationDo::Back | NarrationDo::Forward | NarrationDo::Seek(_) => {
+                        let at = what.target(clock.position, clock.duration).unwrap_or(clock.position);
+                        say(&mut spoken, crate::a11y::landed(at, clock.duration, settings.lang));
+                        NarrationCommand::Seek(at)
+                    }
+                    NarrationDo::Speed => NarrationCommand::CycleSpeed,
+                    NarrationDo::Louder | NarrationDo::Softer => {
+                        NarrationCommand::Volume(what.volume(audio.volume).unwrap_or(audio.volume))
+                    }
+                    NarrationDo::Mute => NarrationCommand::ToggleMute,
+                    NarrationDo::Subtitles => NarrationCommand::CycleSubtitles,
+                    NarrationDo::Transcript => {
+                        panel.toggle(Panel::Transcript);
+                        continue;
+                    }
+                };
+                narration.write(command);
             }
             Action::Close => *panel = Panel::None,
             Action::Offer(kind) => {
@@ -437,68 +434,22 @@ impl A11yName {
     }
 }
 
+/// Buttons that show only a glyph, and what they do in words (Chinese, English).
+const GLYPHS: [(&[&str], &str, &str); 8] = [
+    (&["▶"], "播放解说", "Play the narration"),
+    (&["‖"], "暂停解说", "Pause the narration"),
+    (&["−"], "调低音量", "Volume down"),
+    (&["+"], "调高音量", "Volume up"),
+    (&["⇔"], "放大平面图", "Enlarge the floor plan"),
+    (&["≡"], "菜单", "Menu"),
+    (&["…"], "更多解说控制", "More narration controls"),
+    (&["×", "✕"], "关闭", "Close"),
+];
+
 /// What a button that shows only a glyph does, in words.
 fn glyph_name(glyph: &str, lang: crate::tour::Lang) -> Option<&'static str> {
-    let zh = lang == crate::tour::Lang::Zh;
-    Some(match glyph.trim() {
-        "▶" => {
-            if zh {
-                "播放解说"
-            } else {
-                "Play the narration"
-            }
-        }
-        "‖" => {
-            if zh {
-                "暂停解说"
-            } else {
-                "Pause the narration"
-            }
-        }
-        "−" => {
-            if zh {
-                "调低音量"
-            } else {
-                "Volume down"
-            }
-        }
-        "+" => {
-            if zh {
-                "调高音量"
-            } else {
-                "Volume up"
-            }
-        }
-        "⇔" => {
-            if zh {
-                "放大平面图"
-            } else {
-                "Enlarge the floor plan"
-            }
-        }
-        "≡" => {
-            if zh {
-                "菜单"
-            } else {
-                "Menu"
-            }
-        }
-        "…" => {
-            if zh {
-                "更多解说控制"
-            } else {
-                "More narration controls"
-            }
-        }
-        "×" | "✕" => {
-            if zh {
-                "关闭"
-            } else {
-                "Close"
-            }
-        }
-        _ => return None,
-    })
+    let (_, zh, en) = GLYPHS.iter().find(|(g, _, _)| g.contains(&glyph.trim()))?;
+    Some(if lang == crate::tour::Lang::Zh { zh } else { en })
 }
 
 /// Every button's name, kept current. Bevy names a button by its text once, when it is spawned;

@@ -169,13 +169,20 @@ fn apply_subtitles(
 struct Own(Color);
 
 /// High contrast: every see-through panel becomes opaque, dark ones black; turned off, each gets
-/// its own colour back. Runs after the frame's UI systems have set their colours.
+/// its own colour back. Runs after the frame's UI systems have set their colours, and looks only
+/// at the colours they set (or every one, when the setting changed).
 fn apply_contrast(
     mut commands: Commands,
     settings: Res<Settings>,
     mut panels: Query<(Entity, &mut BackgroundColor, Option<&Own>), With<Node>>,
 ) {
+    if !settings.high_contrast && !settings.is_changed() {
+        return;
+    }
     for (e, mut bg, own) in &mut panels {
+        if !settings.is_changed() && !bg.is_changed() {
+            continue;
+        }
         match (settings.high_contrast, own) {
             (true, _) => {
                 let c = bg.0.to_srgba();

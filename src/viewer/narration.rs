@@ -11,7 +11,7 @@ use super::look::{Look, VisitorInput};
 use super::nav::{Current, GoTo, SceneEntered};
 use super::ui::Panel;
 use crate::narration::{Clock, Guide, GuideState, GuideStep};
-use crate::tour::{AssetCheck, HotspotKind, Narration};
+use crate::tour::{AssetCheck, HotspotKind, Lang, Narration};
 
 pub struct NarrationPlugin;
 
@@ -80,6 +80,15 @@ pub enum Subtitles {
 }
 
 impl Subtitles {
+    /// The language shown, `None` when the subtitles are off.
+    pub fn lang(self) -> Option<Lang> {
+        match self {
+            Subtitles::Zh => Some(Lang::Zh),
+            Subtitles::En => Some(Lang::En),
+            Subtitles::Off => None,
+        }
+    }
+
     pub fn next(self) -> Self {
         match self {
             Subtitles::Zh => Subtitles::En,

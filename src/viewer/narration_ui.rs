@@ -291,10 +291,10 @@ fn actions(
                 out.write(NarrationCommand::StartGuide(current.site.clone()));
             }
             NarrationAction::ToggleTranscript => {
-                *panel = if *panel == Panel::Transcript { Panel::None } else { Panel::Transcript };
+                panel.toggle(Panel::Transcript);
             }
             NarrationAction::VolumeStep(d) => {
-                out.write(NarrationCommand::Volume(settings.volume + d));
+                out.write(NarrationCommand::Volume(crate::narration::volume_step(settings.volume, *d)));
             }
         }
     }
@@ -421,11 +421,7 @@ fn bar(
 /// The words being spoken now, in the subtitle language.
 pub fn subtitle_line(playback: &Playback, mode: Subtitles) -> Option<String> {
     let cue = playback.cue()?;
-    match mode {
-        Subtitles::Zh => Some(cue.text.zh.clone()),
-        Subtitles::En => Some(cue.text.en.clone()),
-        Subtitles::Off => None,
-    }
+    mode.lang().map(|l| cue.text.get(l).to_string())
 }
 
 fn subtitle(

@@ -67,6 +67,11 @@ impl Panel {
     pub fn is_open(&self) -> bool {
         !matches!(self, Panel::None)
     }
+
+    /// Open `p`, or close it when it is the one open (a button that opens a panel closes it).
+    pub fn toggle(&mut self, p: Panel) {
+        *self = if *self == p { Panel::None } else { p };
+    }
 }
 
 /// What is wrong right now, shown in the error panel; the viewer keeps running.
@@ -498,7 +503,7 @@ fn buttons(
                     *panel = Panel::None;
                 }
             }
-            UiAction::ToggleSites => *panel = if *panel == Panel::Sites { Panel::None } else { Panel::Sites },
+            UiAction::ToggleSites => panel.toggle(Panel::Sites),
             UiAction::ToggleLang => {
                 settings.lang = match settings.lang {
                     Lang::Zh => Lang::En,

@@ -11,25 +11,20 @@
 // - reduced motion and a larger interface show in screenshots, and the choices are remembered.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, root, serve } from "./common.mjs";
+import { bundledHall, root } from "./common.mjs";
 
 const READY = 240_000;
 const VIEW = { width: 1024, height: 640 };
-let server, browser, base, tour;
+let hall, browser, base, tour;
 
 before(async () => {
-  ({ server, base } = await serve(join(root, "scenes"), mkdtempSync(join(tmpdir(), "cloudhall-a11y-")), join(root, "web/dist")));
-  tour = await (await fetch(base + "/api/v1/tour")).json();
-  browser = await launchBrowser();
+  hall = await bundledHall("a11y");
+  ({ browser, base, tour } = hall);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill();
-});
+after(async () => { await hall?.close(); });
 
 /** The hall at `query` in English, once the viewer has drawn and filled the layer. */
 async function open(query) {

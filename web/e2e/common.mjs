@@ -61,6 +61,15 @@ export async function serve(scenes, data, web, extra = []) {
   }
 }
 
+/** The bundled tour served with the web build, on a fresh data folder named `tag`: the server,
+ * its base URL, the tour as the API gives it, and a browser. `close` ends both. */
+export async function bundledHall(tag) {
+  const { server, base } = await serve(join(root, "scenes"), mkdtempSync(join(tmpdir(), `cloudhall-${tag}-`)), join(root, "web/dist"));
+  const tour = await (await fetch(base + "/api/v1/tour")).json();
+  const browser = await launchBrowser();
+  return { server, base, tour, browser, close: async () => { await browser.close(); server.kill(); } };
+}
+
 /** Headless Chromium with WebGL2 on SwiftShader. */
 export function launchBrowser() {
   return chromium.launch({

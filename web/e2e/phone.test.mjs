@@ -8,26 +8,21 @@
 //   data-ui-cover, src/viewer/phone.rs).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findColour, launchBrowser, root, serve } from "./common.mjs";
+import { bundledHall, findColour } from "./common.mjs";
 import { decodePng } from "./png.mjs";
 
 const READY = 240_000;
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
-let server, browser, base, tour;
+let hall, browser, base, tour;
 
 before(async () => {
-  ({ server, base } = await serve(join(root, "scenes"), mkdtempSync(join(tmpdir(), "cloudhall-e2e-")), join(root, "web/dist")));
-  tour = await (await fetch(base + "/api/v1/tour")).json();
-  browser = await launchBrowser();
+  hall = await bundledHall("e2e");
+  ({ browser, base, tour } = hall);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill();
-});
+after(async () => { await hall?.close(); });
 
 /** How much fine detail a frame holds: the mean absolute difference between neighbouring pixels
  * (green channel) over the middle of the frame. A blurred frame scores low, a sharp one high. */

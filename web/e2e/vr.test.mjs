@@ -7,26 +7,19 @@
 //   floor leaves the mode, and so does the back gesture.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { launchBrowser, root, serve } from "./common.mjs";
+import { bundledHall } from "./common.mjs";
 import { decodePng } from "./png.mjs";
 
 const READY = 240_000;
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
-let server, browser, base, tour;
+let hall, browser, base, tour;
 
 before(async () => {
-  ({ server, base } = await serve(join(root, "scenes"), mkdtempSync(join(tmpdir(), "cloudhall-e2e-")), join(root, "web/dist")));
-  tour = await (await fetch(base + "/api/v1/tour")).json();
-  browser = await launchBrowser();
+  hall = await bundledHall("e2e");
+  ({ browser, base, tour } = hall);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill();
-});
+after(async () => { await hall?.close(); });
 
 /** A scene with a Go hotspot to a scene of the same site, near the horizon. */
 function sceneWithGo() {
