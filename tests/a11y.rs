@@ -74,6 +74,15 @@ fn the_native_tree_says_the_scene_its_hotspots_and_what_was_announced() {
         assert!(n.chars().any(char::is_alphanumeric), "a button named `{n}`: {names:?}");
     }
     assert!(names.iter().any(|n| n == "Enlarge the floor plan"), "⇔ is named for what it does: {names:?}");
+    // In an English hall every button, shown or not yet, is named in English: the memorial's
+    // offerings are named before their panel first opens. Only the switch to Chinese says 中文.
+    let all: Vec<String> = buttons.iter(app.world()).filter_map(|(n, _)| n.label().map(str::to_string)).collect();
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let chinese: Vec<&String> = all.iter().filter(|n| han(n) && !n.contains("中文")).collect();
+    assert!(chinese.is_empty(), "buttons named in Chinese in an English hall: {chinese:?}");
+    for offering in ["Lay a flower", "Light a candle", "Bow"] {
+        assert!(all.iter().any(|n| n == offering), "the memorial's `{offering}` is named: {all:?}");
+    }
 
     // A screen reader's click on the Go hotspot walks, as a pointer's would.
     let target = go.expect("the Go marker");

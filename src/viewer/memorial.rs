@@ -716,6 +716,10 @@ fn show(
             n.display = d;
         }
     }
+    // In the visitor's language even while hidden: the accessibility tree names them from it.
+    for (mut t, l) in &mut texts.p5() {
+        t.set_if_neq(Text(offer_label(l.0, settings.lang).to_string()));
+    }
     let Some(target) = target else { return };
     let zh = settings.lang == Lang::Zh;
     let c = memorial.counts.get(&target).cloned().unwrap_or(Value::Null);
@@ -772,9 +776,6 @@ fn show(
     }
     for mut t in &mut texts.p4() {
         t.set_if_neq(Text(if zh { "留言".into() } else { "Leave the message".into() }));
-    }
-    for (mut t, l) in &mut texts.p5() {
-        t.set_if_neq(Text(offer_label(l.0, settings.lang).to_string()));
     }
     let messages = memorial.messages.get(&target).cloned().unwrap_or_default();
     if shown_messages.as_ref() != Some(&(target.clone(), messages.len())) {
