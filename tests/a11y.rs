@@ -454,3 +454,54 @@ fn the_title_card_holds_its_words_when_the_interface_grows_in_the_hall() {
         }
     }
 }
+
+#[test]
+fn on_a_phone_every_buttons_words_sit_in_its_middle_and_the_narration_row_stands_on_the_strip() {
+    use bevy::ui::ComputedNode;
+
+    // A phone's screen: every button grows to a fingertip, and its words must grow with it into
+    // the middle, not stay at the top (the floor plan's buttons did).
+    let scenes = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let options =
+        ViewerOptions { lang: Lang::En, site: Some("linxi-xishan-memorial".into()), ..ViewerOptions::new(&scenes) };
+    let (mut app, _target) = headless_app(options, 390, 844).expect("app");
+    settle(&mut app).expect("panorama");
+    for _ in 0..4 {
+        pump(&mut app);
+    }
+    let mut buttons = app.world_mut().query_filtered::<(Entity, &ComputedNode, &Children), With<Button>>();
+    let found: Vec<(Entity, Vec<Entity>)> = buttons
+        .iter(app.world())
+        .filter(|(_, c, _)| c.size().x > 0.0 && c.size().y > 0.0)
+        .map(|(e, _, ch)| (e, ch.iter().collect()))
+        .collect();
+    let mut checked = Vec::new();
+    for (button, children) in found {
+        // Buttons of words alone (a strip card's words go under its picture).
+        let [text] = children[..] else { continue };
+        if app.world().get::<Text>(text).is_none() {
+            continue;
+        }
+        let words = app.world().get::<Text>(text).unwrap().0.clone();
+        let (b, t) = (rect_of(&mut app, button), rect_of(&mut app, text));
+        // The glyphs are laid from the top of the words' node, which a stretched row makes as
+        // tall as the button.
+        let lines = app.world().get::<bevy::text::TextLayoutInfo>(text).expect("laid out").size;
+        let middle = t.min.y + lines.y / 2.0;
+        assert!(b.height() >= 43.0, "`{words}` is a fingertip tall: {b:?}");
+        assert!(
+            (b.center().y - middle).abs() <= 3.0,
+            "`{words}` sits in the middle of its button: lines {lines:?} from the top of {t:?} in {b:?}"
+        );
+        checked.push(words);
+    }
+    assert!(checked.iter().any(|w| w == "Floor plan"), "the floor plan's button was measured: {checked:?}");
+    assert!(checked.len() >= 5, "{checked:?}");
+
+    // The narration row stands on the strip, whose long English name takes three lines: it
+    // does not hide the tops of the pictures.
+    let strip = single::<cloudhall::viewer::ui::SceneStrip>(&mut app);
+    let bar = single::<cloudhall::viewer::narration_ui::NarrationBar>(&mut app);
+    let (strip_r, bar_r) = (rect_of(&mut app, strip), rect_of(&mut app, bar));
+    assert!(bar_r.max.y <= strip_r.min.y + 1.0, "the narration row {bar_r:?} is above the strip {strip_r:?}");
+}

@@ -219,6 +219,11 @@ fn fit_to_screen(
         for mut n in &mut nodes.p1() {
             if n.min_height != Val::Px(FINGER) {
                 n.min_height = Val::Px(FINGER);
+                // A row's words would stay at the top of a button grown to a fingertip
+                // (stretched, the default); they belong in its middle.
+                if n.flex_direction == FlexDirection::Row && n.align_items == AlignItems::Default {
+                    n.align_items = AlignItems::Center;
+                }
             }
         }
     }
@@ -282,6 +287,7 @@ fn slide_strip(
         Query<&mut Node, With<SubtitleRow>>,
     )>,
     bar: Query<&ComputedNode, With<NarrationBar>>,
+    strip: Query<&ComputedNode, With<SceneStrip>>,
 ) {
     let on = compact.is_on();
     let want = if !on || compact.strip_wanted { 1.0 } else { 0.0 };
@@ -294,7 +300,14 @@ fn slide_strip(
     if out != compact.strip_out {
         compact.strip_out = out;
     }
-    let strip_h = if on { STRIP_H_COMPACT } else { STRIP_H };
+    // On a phone the strip is as tall as its words make it (a long English name takes three
+    // lines under its picture), and the narration row stands on it whatever its height.
+    let measured = strip.iter().next().map(|c| c.size().y * c.inverse_scale_factor()).filter(|h| *h > 0.0);
+    let strip_h = match measured {
+        Some(h) if on => h.max(STRIP_H_COMPACT),
+        _ if on => STRIP_H_COMPACT,
+        _ => STRIP_H,
+    };
     let bottom = 10.0 - (1.0 - out) * (strip_h + 20.0);
     for mut n in &mut nodes.p0() {
         let v = Val::Px(bottom);
