@@ -717,8 +717,12 @@ fn show(
         }
     }
     // In the visitor's language even while hidden: the accessibility tree names them from it.
+    // Compared before anything is made, as this runs every frame.
     for (mut t, l) in &mut texts.p5() {
-        t.set_if_neq(Text(offer_label(l.0, settings.lang).to_string()));
+        let want = offer_label(l.0, settings.lang);
+        if t.0 != want {
+            t.0 = want.to_string();
+        }
     }
     let Some(target) = target else { return };
     let zh = settings.lang == Lang::Zh;

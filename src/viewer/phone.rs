@@ -302,12 +302,7 @@ fn slide_strip(
     }
     // On a phone the strip is as tall as its words make it (a long English name takes three
     // lines under its picture), and the narration row stands on it whatever its height.
-    let measured = strip.iter().next().map(|c| c.size().y * c.inverse_scale_factor()).filter(|h| *h > 0.0);
-    let strip_h = match measured {
-        Some(h) if on => h.max(STRIP_H_COMPACT),
-        _ if on => STRIP_H_COMPACT,
-        _ => STRIP_H,
-    };
+    let strip_h = if on { height(&strip).map_or(STRIP_H_COMPACT, |h| h.max(STRIP_H_COMPACT)) } else { STRIP_H };
     let bottom = 10.0 - (1.0 - out) * (strip_h + 20.0);
     for mut n in &mut nodes.p0() {
         let v = Val::Px(bottom);
@@ -330,8 +325,7 @@ fn slide_strip(
         }
     }
     // The subtitles stand just above the narration row, whatever its height.
-    let bar_h = bar.iter().next().map(|c| c.size().y * c.inverse_scale_factor()).filter(|h| *h > 0.0);
-    let sub_bottom = match bar_h {
+    let sub_bottom = match height(&bar) {
         Some(h) => bar_bottom + h + ROW_GAP,
         None if on => bar_bottom + ROW_GAP,
         None => super::narration_ui::SUBTITLE_BOTTOM,
@@ -342,6 +336,11 @@ fn slide_strip(
             n.bottom = v;
         }
     }
+}
+
+/// The laid-out height of the first of `nodes`, in logical pixels; `None` before layout.
+fn height<F: bevy::ecs::query::QueryFilter>(nodes: &Query<&ComputedNode, F>) -> Option<f32> {
+    nodes.iter().next().map(|c| c.size().y * c.inverse_scale_factor()).filter(|h| *h > 0.0)
 }
 
 /// Measure [`UiCover`] every half second.
