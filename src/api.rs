@@ -1,5 +1,5 @@
-//! The memorial API's shared words, used by the server and by the viewer that talks to it, so
-//! the two cannot drift apart. No Bevy, no tokio.
+//! The API's shared words, used by the server and by the clients that talk to it (the viewer,
+//! the studio's tests), so the two cannot drift apart. No Bevy, no tokio.
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,126 @@ impl OfferingKind {
             OfferingKind::Candle => "candle",
             OfferingKind::Bow => "bow",
         }
+    }
+}
+
+/// The curators' studio (`/studio`): paths, and the bodies its page sends and gets. Every path
+/// needs a curator's bearer token.
+pub mod studio {
+    use serde::{Deserialize, Serialize};
+
+    use crate::tour::{Panorama, Site};
+
+    /// `GET`: who the token names, and the key of their preview.
+    pub const ME: &str = "/api/v1/studio/me";
+    /// `GET`: the published sites and the drafts. `POST` [`NewSite`]: a new site, as a draft.
+    pub const SITES: &str = "/api/v1/studio/sites";
+    /// `GET`, `PUT` [`SaveDraft`] `/api/v1/studio/sites/{id}`; `POST .../publish` [`Publish`];
+    /// `DELETE .../draft?rev=N`.
+    pub fn site(id: &str) -> String {
+        format!("{SITES}/{id}")
+    }
+    /// `GET`: the versions; `POST /api/v1/studio/versions/{n}/restore`.
+    pub const VERSIONS: &str = "/api/v1/studio/versions";
+    /// `GET`: the last changes, who made them and when.
+    pub const LOG: &str = "/api/v1/studio/log";
+    /// `POST` the image's bytes `?site=&scene=&name=`: a [`Job`] that tiles it.
+    pub const PANORAMA: &str = "/api/v1/studio/panorama";
+    /// `GET /api/v1/studio/jobs/{id}`: a [`Job`].
+    pub const JOBS: &str = "/api/v1/studio/jobs";
+    /// `POST` audio bytes `?site=&scene=`: an [`Audio`].
+    pub const AUDIO: &str = "/api/v1/studio/audio";
+    /// `POST` [`Timing`]: `(start, end)` for each line.
+    pub const TIMING: &str = "/api/v1/studio/timing";
+    /// `POST` a plan image's bytes `?site=`: a [`Plan`].
+    pub const PLAN: &str = "/api/v1/studio/plan";
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Me {
+        pub name: String,
+        /// The studio's preview of the drafts is at `/studio/view/{preview}/`.
+        pub preview: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct NewSite {
+        pub site: Site,
+    }
+
+    /// A draft, made from revision `rev` (0: from the published site).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct SaveDraft {
+        pub rev: u64,
+        pub site: Site,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Publish {
+        pub rev: u64,
+    }
+
+    /// A refusal because someone else changed the same thing first (HTTP 409).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Conflict {
+        pub error: String,
+        pub by: String,
+        pub at: u64,
+        /// What differs, in words (`name`, `scene hall: hotspots`).
+        pub changed: Vec<String>,
+        /// The draft's revision now, to reload.
+        pub rev: Option<u64>,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum JobState {
+        Running,
+        Done,
+        Failed,
+    }
+
+    /// An uploaded panorama being tiled.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Job {
+        pub id: String,
+        pub state: JobState,
+        /// Tiles written, of `total`.
+        pub done: u64,
+        pub total: u64,
+        pub error: Option<String>,
+        /// The finished pyramid, for the scene's `panorama`.
+        pub panorama: Option<Panorama>,
+    }
+
+    /// Narration converted to what the hall plays.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Audio {
+        /// The asset path, for the scene's narration.
+        pub audio: String,
+        pub duration: f64,
+        /// Stretches of sound between pauses, seconds.
+        pub speech: Vec<(f64, f64)>,
+        /// The waveform, 0..1.
+        pub peaks: Vec<f32>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Timing {
+        pub lines: usize,
+        pub speech: Vec<(f64, f64)>,
+        pub duration: f64,
+    }
+
+    /// An uploaded floor plan.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Plan {
+        pub image: String,
+        pub width: u32,
+        pub height: u32,
     }
 }
 

@@ -6,6 +6,7 @@
 //! - [`vr`]: the gyroscope look, the cardboard lens and gaze selection.
 //! - `import` (native): tours from Pannellum, Marzipano and krpano, and out to Pannellum.
 //! - `viewer` (feature `viewer`): the Bevy viewer, one plugin per capability.
+//! - `studio` (feature `server`): curators' drafts, publishing and versions for `/studio`.
 
 pub mod a11y;
 pub mod api;
@@ -25,3 +26,7 @@ pub mod viewer;
 
 #[cfg(feature = "server")]
 pub mod server;
+
+/// The studio's logic (drafts, publishing, versions), used by the server's `/studio`.
+#[cfg(feature = "server")]
+pub mod studio;

@@ -220,6 +220,9 @@ struct ServeArgs {
     /// The time zone of the statistics' days, as hours east of UTC (China Standard Time by default).
     #[arg(long, default_value = "+08:00", allow_hyphen_values = true)]
     utc_offset: String,
+    /// The largest file a curator may upload to the studio (a panorama, narration, a floor plan), in MB.
+    #[arg(long, default_value_t = 256)]
+    upload_limit_mb: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -572,6 +575,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         words,
         live: cloudhall::server::live::LiveConfig { max_students: args.max_students, ..Default::default() },
         web_dir: args.web,
+        upload_limit: args.upload_limit_mb.saturating_mul(1024 * 1024),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

@@ -155,7 +155,7 @@ async fn rendered(s: &AppState) -> Result<Arc<Rendered>, ApiError> {
         return Ok(r.clone());
     }
     let stats = s.store.stats().await.map_err(internal)?;
-    let r = Rendered::new(stats, &s.tour, &s.zone);
+    let r = Rendered::new(stats, &s.tour().tour, &s.zone);
     *cache = Some(r.clone());
     Ok(r)
 }

@@ -85,6 +85,11 @@ impl Moderators {
         self.tokens.is_empty()
     }
 
+    /// Every token (to derive keys from them).
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().map(|(_, t)| t.as_str())
+    }
+
     /// The name of the moderator whose token this is (every token is compared, in constant time).
     pub fn who(&self, presented: &str) -> Option<&str> {
         let mut found = None;

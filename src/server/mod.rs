@@ -10,6 +10,7 @@ pub mod live;
 pub mod metrics;
 pub mod stats;
 pub mod store;
+pub mod studio;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -54,18 +55,61 @@ pub struct ServerConfig {
     pub live: live::LiveConfig,
     /// The browser viewer built by `make web`, served at `/`.
     pub web_dir: PathBuf,
+    /// The largest upload the studio takes, bytes.
+    pub upload_limit: u64,
+}
+
+/// The tour as it is served: the model, and its JSON made once in every encoding.
+pub struct Published {
+    pub tour: Tour,
+    json: Bytes,
+    /// The same, gzipped once: a phone on a slow link waits for every byte of it before the
+    /// first view.
+    gzip: Bytes,
+    /// ...and with brotli (smaller still), for browsers that take it.
+    br: Bytes,
+    etag: String,
+}
+
+impl Published {
+    pub fn new(tour: Tour) -> Published {
+        let body = tour_body(&tour);
+        Published {
+            tour,
+            etag: format!("\"{:x}\"", Sha256::digest(&body)),
+            gzip: Bytes::from(gzip(&body)),
+            br: Bytes::from(brotli(&body)),
+            json: Bytes::from(body),
+        }
+    }
+}
+
+/// The tour's JSON as viewers read it, with the fonts they should fetch.
+pub fn tour_body(tour: &Tour) -> Vec<u8> {
+    let mut v = crate::tour::json::tour_json(tour);
+    // The font viewers should fetch: the first one in the assets' fonts folder.
+    if let Some(font) = first_font(&tour.assets_dir)
+        && let Some(o) = v.as_object_mut()
+    {
+        // ...and its subset for the first screen (the tour's and the interface's characters,
+        // fonts/first/, which `make web` writes), when there is one.
+        let first = font.replacen("fonts/", "fonts/first/", 1);
+        if tour.assets_dir.join(&first).is_file() {
+            o.insert("font_first".into(), Value::String(first));
+        }
+        o.insert("font".into(), Value::String(font));
+    }
+    serde_json::to_vec(&v).unwrap_or_default()
 }
 
 /// Shared by every handler.
 pub struct AppState {
-    pub tour: Tour,
-    tour_json: Bytes,
-    /// The same, gzipped once: a phone on a slow link waits for every byte of it before the
-    /// first view.
-    tour_gzip: Bytes,
-    /// ...and with brotli (smaller still), for browsers that take it.
-    tour_br: Bytes,
-    tour_etag: String,
+    /// Replaced as a whole when the studio publishes: a request sees the old tour or the new.
+    published: std::sync::RwLock<Arc<Published>>,
+    /// Where the assets are served from (the tour's, fixed at start).
+    assets_dir: PathBuf,
+    /// The curators' studio, when curator tokens are set ([`studio`]).
+    pub studio: std::sync::OnceLock<Arc<studio::StudioState>>,
     pub store: Store,
     pub words: WordList,
     /// Live guided sessions.
@@ -111,21 +155,6 @@ impl AppState {
         moderator_token: Option<String>,
         live: live::LiveConfig,
     ) -> Arc<AppState> {
-        let mut v = crate::tour::json::tour_json(&tour);
-        // The font viewers should fetch: the first one in the assets' fonts folder.
-        if let Some(font) = first_font(&tour.assets_dir)
-            && let Some(o) = v.as_object_mut()
-        {
-            // ...and its subset for the first screen (the tour's and the interface's characters,
-            // fonts/first/, which `make web` writes), when there is one.
-            let first = font.replacen("fonts/", "fonts/first/", 1);
-            if tour.assets_dir.join(&first).is_file() {
-                o.insert("font_first".into(), Value::String(first));
-            }
-            o.insert("font".into(), Value::String(font));
-        }
-        let body = serde_json::to_vec(&v).unwrap_or_default();
-        let tour_etag = format!("\"{:x}\"", Sha256::digest(&body));
         let minute = std::time::Duration::from_secs(60);
         metrics::handle();
         let moderators = guard::Moderators::parse(moderator_token.as_deref().unwrap_or("")).unwrap_or_else(|e| {
@@ -139,11 +168,9 @@ impl AppState {
         let zone = zone_name(store.utc_offset);
         let hub = live::Hub::new(store.clone(), words.clone(), live::known(&tour), live);
         Arc::new(AppState {
-            tour,
-            tour_gzip: Bytes::from(gzip(&body)),
-            tour_br: Bytes::from(brotli(&body)),
-            tour_json: Bytes::from(body),
-            tour_etag,
+            assets_dir: tour.assets_dir.clone(),
+            published: std::sync::RwLock::new(Arc::new(Published::new(tour))),
+            studio: std::sync::OnceLock::new(),
             live: hub,
             store,
             words,
@@ -162,6 +189,21 @@ impl AppState {
             }),
             metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
         })
+    }
+}
+
+impl AppState {
+    /// The tour as served now.
+    pub fn tour(&self) -> Arc<Published> {
+        self.published.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Serve `tour` from now on (after a publish): new requests and live classes get it; a
+    /// request already answering keeps the one it began with.
+    pub fn replace_tour(&self, tour: Tour) {
+        self.live.set_known(live::known(&tour));
+        let next = Arc::new(Published::new(tour));
+        *self.published.write().unwrap_or_else(|e| e.into_inner()) = next;
     }
 }
 
@@ -315,7 +357,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/api/v1/tour", get(tour))
-        .nest_service("/assets", files::service(&state.tour.assets_dir))
+        .nest_service("/assets", files::service(&state.assets_dir))
         .route("/api/v1/visits", post(visit))
         .route("/api/v1/visits/count", get(admin::visit_count))
         .route("/api/v1/stats", get(admin::stats_json))
@@ -333,6 +375,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/sessions", post(create_session))
         .route("/api/v1/sessions/{code}", get(session_info))
         .route("/api/v1/sessions/{code}/ws", get(session_ws))
+        .merge(studio::routes())
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
@@ -381,8 +424,13 @@ async fn metrics(State(s): State<Arc<AppState>>) -> impl IntoResponse {
 }
 
 async fn tour(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let etag = HeaderValue::from_str(&s.tour_etag).unwrap_or(HeaderValue::from_static("\"\""));
-    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == s.tour_etag.as_bytes()) {
+    serve_tour(&s.tour(), &headers)
+}
+
+/// The tour's JSON, in the best encoding the client takes, with its ETag.
+pub fn serve_tour(p: &Published, headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&p.etag).unwrap_or(HeaderValue::from_static("\"\""));
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == p.etag.as_bytes()) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let headers_out = [
@@ -391,15 +439,15 @@ async fn tour(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         (header::VARY, HeaderValue::from_static("accept-encoding")),
     ];
-    if accepts(&headers, "br") && !s.tour_br.is_empty() {
+    if accepts(headers, "br") && !p.br.is_empty() {
         let br = [(header::CONTENT_ENCODING, HeaderValue::from_static("br"))];
-        return (headers_out, br, s.tour_br.clone()).into_response();
+        return (headers_out, br, p.br.clone()).into_response();
     }
-    if accepts_gzip(&headers) && !s.tour_gzip.is_empty() {
+    if accepts_gzip(headers) && !p.gzip.is_empty() {
         let gz = [(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))];
-        return (headers_out, gz, s.tour_gzip.clone()).into_response();
+        return (headers_out, gz, p.gzip.clone()).into_response();
     }
-    (headers_out, s.tour_json.clone()).into_response()
+    (headers_out, p.json.clone()).into_response()
 }
 
 #[derive(Deserialize)]
@@ -432,7 +480,7 @@ async fn visit(
     check_write(&headers)?;
     let v: VisitIn = body(raw)?;
     check_client(&v.client_id)?;
-    if s.tour.site(&v.site).and_then(|site| site.scene(&v.scene)).is_none() {
+    if s.tour().tour.site(&v.site).and_then(|site| site.scene(&v.scene)).is_none() {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no scene `{}` in site `{}`", v.scene, v.site)));
     }
     s.store.record_visit(&v.site, &v.scene, &v.client_id).await.map_err(internal)?;
@@ -443,9 +491,10 @@ async fn visit(
 
 /// A target that exists in the tour.
 fn known_target(s: &AppState, t: &Target) -> Result<(), ApiError> {
+    let published = s.tour();
     let ok = match t {
-        Target::Site(id) => s.tour.site(id).is_some(),
-        Target::Person(id) => s.tour.sites.iter().any(|site| site.person(id).is_some()),
+        Target::Site(id) => published.tour.site(id).is_some(),
+        Target::Person(id) => published.tour.sites.iter().any(|site| site.person(id).is_some()),
     };
     if ok { Ok(()) } else { Err(ApiError(StatusCode::NOT_FOUND, format!("unknown memorial target {t:?}"))) }
 }
@@ -657,6 +706,14 @@ pub fn moderator_token(data_dir: &Path) -> Option<String> {
 /// Run the server until SIGINT or SIGTERM, then finish the requests in flight and close the
 /// database.
 pub async fn serve(config: ServerConfig) -> Result<(), String> {
+    // A publish from the studio that a crash cut short is finished (or dropped) before the tour
+    // is read, so the server never starts on half of one.
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let hall = crate::studio::publish::Hall { tour_dir: config.tour_dir.clone(), studio_dir: config.data_dir.join("studio") };
+    if let Some(done) = hall.recover()? {
+        tracing::warn!("studio: {done}");
+    }
     let tour = crate::tour::load(&config.tour_dir).into_result().map_err(|diags| {
         let lines: Vec<String> = diags.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
         format!("the tour in {} has errors:\n{}", config.tour_dir.display(), lines.join("\n"))
@@ -680,6 +737,23 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
     let state =
         AppState::with_live(tour, store.clone(), config.words.clone(), config.moderator_token.clone(), config.live)
             .await;
+    match studio::curator_tokens(&config.data_dir) {
+        Some(spec) => {
+            let curators = guard::Moderators::parse(&spec).map_err(|e| format!("the curators' tokens: {e}"))?;
+            state.enable_studio(studio::StudioConfig {
+                tour_dir: config.tour_dir.clone(),
+                data_dir: config.data_dir.clone(),
+                curators,
+                upload_limit: config.upload_limit,
+                web_dir: config.web_dir.clone(),
+            })?;
+            tracing::info!("the studio is at /studio");
+        }
+        None => tracing::warn!(
+            "no curator token: set CLOUDHALL_CURATOR_TOKENS=name:token,... or write {}/curators (a name:token a line) to open the studio at /studio",
+            config.data_dir.display()
+        ),
+    }
     // Live sessions send many small messages: no waiting to fill packets (Nagle).
     let listener = axum::serve::ListenerExt::tap_io(
         tokio::net::TcpListener::bind(config.addr)
@@ -692,7 +766,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
     tracing::info!(
         "serving {} ({} sites) on http://{} with {}",
         config.tour_dir.display(),
-        state.tour.sites.len(),
+        state.tour().tour.sites.len(),
         config.addr,
         store::redact(&url)
     );

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::tour::load::parse_str;
-use crate::tour::spans::{self, Pos, Seg};
+use crate::tour::spans::{self, Seg, offset, value_end};
 use crate::tour::{Multires, Site, TourFile};
 
 /// Where `cloudhall tiles --site --scene` writes: the site file and the pyramid's folder.
@@ -59,82 +59,4 @@ pub fn replace_panorama(file: &Path, text: &str, scene: &str, value: &str) -> Re
     let end =
         value_end(text, start).ok_or_else(|| format!("cannot find where the panorama ends in {}", file.display()))?;
     Ok(format!("{}{}{}", &text[..start], value, &text[end..]))
-}
-
-/// Byte offset of a 1-based line and (character) column.
-fn offset(text: &str, pos: Pos) -> Option<usize> {
-    let line_start = if pos.line <= 1 { 0 } else { text.match_indices('\n').nth(pos.line - 2).map(|(i, _)| i + 1)? };
-    let rest = &text[line_start..];
-    let col = rest.char_indices().nth(pos.col - 1).map(|(i, _)| i)?;
-    Some(line_start + col)
-}
-
-/// Where the RON value starting at `start` ends: an identifier, then a balanced `(...)`,
-/// skipping strings and comments.
-fn value_end(text: &str, start: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = start;
-    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-        i += 1;
-    }
-    if i >= bytes.len() || bytes[i] != b'(' {
-        return (i > start).then_some(i);
-    }
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn value_end_skips_strings_and_comments() {
-        let t = r#"Equirect("a(b).jpg" /* ) */ // )
-        ), next"#;
-        let end = value_end(t, 0).expect("end");
-        assert_eq!(&t[end..], ", next");
-        assert_eq!(value_end("Foo, x", 0), Some(3));
-    }
-
-    #[test]
-    fn offsets_count_characters() {
-        let t = "ab\n赤峰x";
-        assert_eq!(offset(t, Pos { line: 2, col: 3 }), Some(3 + 6));
-        assert_eq!(&t[offset(t, Pos { line: 2, col: 3 }).unwrap()..], "x");
-    }
 }

@@ -1,6 +1,6 @@
 //! Reading a tour folder: `tour.ron` plus one `<site-id>.ron` per site.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::assets::AssetCheck;
@@ -49,11 +49,26 @@ pub fn load(dir: &Path) -> Loaded {
     load_with(dir, AssetCheck::Headers)
 }
 
+/// Texts that stand in for files of a tour folder while loading it: `Some(text)` replaces (or
+/// adds) the file at that path, `None` removes it. The studio checks a draft this way, so its
+/// diagnostics name the files and lines that publishing would write.
+pub type Overlay = BTreeMap<PathBuf, Option<String>>;
+
 /// Load and validate the tour in `dir`, reading assets as deeply as `check` says.
 pub fn load_with(dir: &Path, check: AssetCheck) -> Loaded {
+    load_overlay(dir, &Overlay::new(), check)
+}
+
+/// [`load_with`], with the folder's files seen through `overlay`.
+pub fn load_overlay(dir: &Path, overlay: &Overlay, check: AssetCheck) -> Loaded {
+    let read = |path: &Path| match overlay.get(path) {
+        Some(Some(text)) => Ok(text.clone()),
+        Some(None) => Err(ReadError::Io(std::io::Error::from(std::io::ErrorKind::NotFound))),
+        None => source::read(path),
+    };
     let mut diags = Vec::new();
     let tour_path = dir.join("tour.ron");
-    let tour_file = match source::read(&tour_path) {
+    let tour_file = match read(&tour_path) {
         Ok(src) => parse::<TourFile>(&tour_path, &src, &mut diags),
         Err(ReadError::Text(d)) => {
             diags.push(d);
@@ -78,7 +93,7 @@ pub fn load_with(dir: &Path, check: AssetCheck) -> Loaded {
             continue; // reported as a duplicate by validation
         }
         let path = dir.join(format!("{id}.ron"));
-        match source::read(&path) {
+        match read(&path) {
             Ok(src) => {
                 if let Some(site) = parse::<Site>(&path, &src, &mut diags) {
                     sites.push(site);
@@ -97,8 +112,11 @@ pub fn load_with(dir: &Path, check: AssetCheck) -> Loaded {
     }
     // Site files the tour does not list are probably forgotten.
     if let Ok(entries) = std::fs::read_dir(dir) {
-        let mut stray: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
+        let on_disk = entries.filter_map(|e| e.ok().map(|e| e.path()));
+        let added = overlay.iter().filter(|(p, t)| t.is_some() && p.parent() == Some(dir)).map(|(p, _)| p.clone());
+        let mut stray: Vec<PathBuf> = on_disk
+            .filter(|p| !overlay.contains_key(p))
+            .chain(added)
             .filter(|p| p.extension().is_some_and(|x| x == "ron"))
             .filter(|p| p.file_stem().is_some_and(|s| s != "tour" && !seen.contains(s.to_string_lossy().as_ref())))
             .collect();

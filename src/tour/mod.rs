@@ -15,7 +15,7 @@ pub mod validate;
 
 pub use assets::AssetCheck;
 pub use diag::{Diagnostic, Severity};
-pub use load::{Loaded, load, load_with};
+pub use load::{Loaded, Overlay, load, load_overlay, load_with};
 pub use model::*;
 
 #[cfg(test)]

@@ -107,6 +107,76 @@ impl Node {
     }
 }
 
+/// Byte offset of a 1-based line and (character) column.
+pub fn offset(text: &str, pos: Pos) -> Option<usize> {
+    let line_start = if pos.line <= 1 { 0 } else { text.match_indices('\n').nth(pos.line - 2).map(|(i, _)| i + 1)? };
+    let rest = &text[line_start..];
+    let col = rest.char_indices().nth(pos.col - 1).map(|(i, _)| i)?;
+    Some(line_start + col)
+}
+
+/// Where the RON value starting at byte `start` ends: a string, a number or identifier, a
+/// balanced `(...)` or `[...]`, or an identifier followed by one; strings and comments inside
+/// are skipped. Tools that rewrite one value of a file in place (`tiles --site`, the studio)
+/// replace `start..end` and keep every other byte.
+pub fn value_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    if bytes.get(i) == Some(&b'"') {
+        return string_end(bytes, i);
+    }
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'.' | b'-' | b'+')) {
+        i += 1;
+    }
+    if i >= bytes.len() || !matches!(bytes[i], b'(' | b'[') {
+        return (i > start).then_some(i);
+    }
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i = string_end(bytes, i)?;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The byte after the string that opens at `start` (a `"`).
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Scan a RON document into a position tree. Returns `None` on text this scanner cannot follow;
 /// by then serde has already accepted the file, so that only costs precision (positions fall
 /// back to the start of the file), never correctness.
@@ -452,5 +522,23 @@ Site(
     fn unscannable_text_gives_none() {
         assert!(scan("(a: ").is_none());
         assert!(scan("(a: \"open").is_none());
+    }
+    #[test]
+    fn value_end_skips_strings_and_comments() {
+        let t = r#"Equirect("a(b).jpg" /* ) */ // )
+        ), next"#;
+        let end = value_end(t, 0).expect("end");
+        assert_eq!(&t[end..], ", next");
+        assert_eq!(value_end("Foo, x", 0), Some(3));
+        assert_eq!(value_end(r#""a \" ) b", x"#, 0), Some(10));
+        assert_eq!(value_end("-12.5, x", 0), Some(5));
+        assert_eq!(value_end("[(a: \"]\"), 2], x", 0), Some(13));
+    }
+
+    #[test]
+    fn offsets_count_characters() {
+        let t = "ab\n赤峰x";
+        assert_eq!(offset(t, Pos { line: 2, col: 3 }), Some(3 + 6));
+        assert_eq!(&t[offset(t, Pos { line: 2, col: 3 }).unwrap()..], "x");
     }
 }

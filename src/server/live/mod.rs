@@ -154,7 +154,8 @@ pub struct Hub {
     pub cfg: LiveConfig,
     store: Store,
     words: WordList,
-    known: Known,
+    /// Replaced when the studio publishes, so running classes can go to the new scenes.
+    known: std::sync::RwLock<Known>,
     /// This instance's name on the bus.
     instance: String,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
@@ -298,7 +299,7 @@ impl Hub {
             cfg,
             store,
             words,
-            known,
+            known: std::sync::RwLock::new(known),
             instance: random_hex(6),
             sessions: Mutex::new(HashMap::new()),
             ended: Mutex::new(HashMap::new()),
@@ -316,11 +317,17 @@ impl Hub {
         hub
     }
 
+    /// The tour changed (a publish from the studio): teachers may show its scenes from now on.
+    pub fn set_known(&self, known: Known) {
+        *self.known.write().unwrap_or_else(|e| e.into_inner()) = known;
+    }
+
     /// Scenes and hotspots named in a message must be in the tour.
     fn check_ids(&self, session: &Session, msg: &ClientMsg) -> Result<(), String> {
+        let known = self.known.read().unwrap_or_else(|e| e.into_inner());
         match msg {
             ClientMsg::Go { site, scene, .. } | ClientMsg::Scene { site, scene }
-                if !self.known.contains_key(&(site.clone(), scene.clone())) =>
+                if !known.contains_key(&(site.clone(), scene.clone())) =>
             {
                 Err(format!("there is no scene `{scene}` in site `{site}` in this tour"))
             }
@@ -329,7 +336,7 @@ impl Hub {
                 let (Some(site), Some(scene)) = (inner.state.site.clone(), inner.state.scene.clone()) else {
                     return Err("go to a scene before highlighting one of its hotspots".into());
                 };
-                match self.known.get(&(site, scene.clone())) {
+                match known.get(&(site, scene.clone())) {
                     Some(ids) if ids.contains(h) => Ok(()),
                     _ => Err(format!("scene `{scene}` has no hotspot `{h}`")),
                 }
