@@ -9,9 +9,10 @@ export WGPU_BACKEND ?= vulkan
 CARGO ?= cargo
 
 # Building and running the viewer: ALSA for audio, X11 and xkbcommon for the window, Vulkan;
-# nasm for libjpeg-turbo's SIMD in `cloudhall tiles`.
+# nasm for libjpeg-turbo's SIMD in `cloudhall tiles`; ffmpeg for the studio, which converts a
+# curator's narration (any common format, or the page's recording) to the Ogg Vorbis the hall plays.
 APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 libxrandr2 libxi6 \
-	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers nasm
+	libxkbcommon-x11-0 libxkbcommon-dev libvulkan1 mesa-vulkan-drivers nasm ffmpeg
 # The browser build (`make web`): brotli, fontTools (the first screen's font subset), and Node for
 # npm's binaryen (wasm-opt; Debian's is too old).
 APT_WEB := brotli python3-fonttools

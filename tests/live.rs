@@ -589,3 +589,24 @@ fn two_instances_started_together_come_up_and_a_join_on_one_sees_what_the_teache
         }
     });
 }
+
+/// A class running while the hall's tour is replaced (as a studio publish does) can be led into
+/// the new site at once, without a restart or a new session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_class_follows_into_a_site_published_after_it_began() {
+    let (addr, state) = start(LiveConfig::default()).await;
+    let (code, token) = create(addr).await;
+    let (mut teacher, _) = Client::teacher(addr, &code, &token).await;
+    let (mut ann, _) = Client::student(addr, &code, "Ann").await;
+    teacher.send(json!({"v":1,"type":"go","site":"gamma","scene":"gate"})).await;
+    assert_eq!(teacher.expect("error").await["code"], "unknown_id", "not published yet");
+
+    let mut tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
+    let mut gamma = tour.site("alpha").expect("alpha").clone();
+    gamma.id = "gamma".into();
+    tour.sites.push(gamma);
+    state.replace_tour(tour);
+    teacher.send(json!({"v":1,"type":"go","site":"gamma","scene":"gate"})).await;
+    let go = ann.expect("go").await;
+    assert_eq!((go["site"].as_str(), go["scene"].as_str()), (Some("gamma"), Some("gate")), "{go}");
+}

@@ -496,7 +496,7 @@ async fn receive(st: &StudioState, headers: &HeaderMap, body: Body) -> Result<Pa
     let too_big = || {
         ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the file is over this server's upload limit of {} MB; make it smaller first", limit / (1024 * 1024)),
+            format!("the file is over this server's upload limit of {} MB; make it smaller first", megabytes(limit)),
         )
     };
     let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -531,6 +531,12 @@ async fn receive(st: &StudioState, headers: &HeaderMap, body: Body) -> Result<Pa
         return Err(e);
     }
     Ok(path)
+}
+
+/// A size in MB as people read it: `256`, `0.1`.
+fn megabytes(bytes: u64) -> String {
+    let mb = bytes as f64 / (1024.0 * 1024.0);
+    if mb >= 10.0 { format!("{mb:.0}") } else { format!("{mb:.1}") }
 }
 
 /// A tiler's message about the stored upload, naming the curator's file instead.
