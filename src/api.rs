@@ -58,7 +58,7 @@ impl OfferingKind {
 pub mod studio {
     use serde::{Deserialize, Serialize};
 
-    use crate::tour::{Panorama, Site};
+    use crate::tour::{Category, MapSettings, Panorama, Severity, Site, Text};
 
     /// `GET`: who the token names, and the key of their preview.
     pub const ME: &str = "/api/v1/studio/me";
@@ -170,6 +170,159 @@ pub mod studio {
         pub image: String,
         pub width: u32,
         pub height: u32,
+    }
+
+    /// A site as the page edits it: the draft if there is one, else the published site.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Editing {
+        pub site: Site,
+        /// The revision a save must name (0: no draft yet).
+        pub rev: u64,
+        pub draft: bool,
+        /// Whether the site is in the published tour.
+        pub published: bool,
+        pub by: Option<String>,
+        pub at: Option<u64>,
+    }
+
+    /// One diagnostic as the page shows it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Item {
+        pub severity: Severity,
+        /// The tour file it is in (`tour.ron`, `<site>.ron`).
+        pub file: String,
+        pub line: usize,
+        pub col: usize,
+        /// The site field it is about, dotted (`scenes.0.hotspots.1.kind.scene`), where known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub field: Option<String>,
+        pub message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub hint: Option<String>,
+    }
+
+    /// What `cloudhall check` says of the tour with a draft in it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Checked {
+        pub errors: usize,
+        pub warnings: usize,
+        pub items: Vec<Item>,
+    }
+
+    /// One published version of the tour files.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Version {
+        pub n: u64,
+        pub by: String,
+        /// Seconds since 1970.
+        pub at: u64,
+        /// What the publish was: `published aohan-museum`, `restored version 3`.
+        pub what: String,
+    }
+
+    /// One line of the studio's log: a change, who made it and when.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct LogEntry {
+        /// Seconds since 1970.
+        pub at: u64,
+        pub by: String,
+        /// `saved`, `published`, `restored`, `uploaded`, `created`.
+        pub action: String,
+        pub site: String,
+        pub detail: String,
+    }
+
+    /// A site in the studio's list.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct SiteEntry {
+        pub id: String,
+        pub name: Text,
+        /// Whether it is in the published tour.
+        pub published: bool,
+        pub draft: Option<DraftInfo>,
+    }
+
+    /// Who last saved a draft, and its revision.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct DraftInfo {
+        pub rev: u64,
+        pub by: String,
+        pub at: u64,
+    }
+
+    /// `GET` [`SITES`]: the published sites and the drafts, and what a new site chooses from.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Sites {
+        pub sites: Vec<SiteEntry>,
+        pub categories: Vec<Category>,
+        pub map: MapSettings,
+    }
+
+    /// `GET` [`site`]: the site to edit, with what the check says of it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct SiteAnswer {
+        pub editing: Editing,
+        pub check: Checked,
+    }
+
+    /// `POST` [`SITES`]: the new draft.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Created {
+        pub rev: u64,
+        pub site: String,
+    }
+
+    /// `PUT` [`site`]: the draft's new revision, with what the check says of it now.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Saved {
+        pub rev: u64,
+        pub by: String,
+        pub at: u64,
+        pub check: Checked,
+    }
+
+    /// A publish refused because the check finds errors (HTTP 422).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Refused {
+        pub error: String,
+        pub check: Checked,
+    }
+
+    /// A publish done: its version, and the warnings that remain.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Published {
+        pub version: Version,
+        pub warnings: Vec<Item>,
+    }
+
+    /// `GET` [`VERSIONS`].
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Versions {
+        pub versions: Vec<Version>,
+    }
+
+    /// A restore done: the new version it made.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Restored {
+        pub version: Version,
+    }
+
+    /// `GET` [`LOG`]: the last changes, oldest first.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Log {
+        pub log: Vec<LogEntry>,
+    }
+
+    /// `POST` [`TIMING`]: `(start, end)` of each line, seconds.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Times {
+        pub times: Vec<(f64, f64)>,
+    }
+
+    /// `POST` [`PANORAMA`]: the job that tiles it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct JobStarted {
+        pub job: String,
     }
 }
 

@@ -97,7 +97,8 @@ impl Studio {
         let res = self.app.clone().oneshot(req).await.expect("response");
         let status = res.status();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let v = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        let v =
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, v)
     }
 
@@ -215,7 +216,8 @@ async fn drafted_published_restored(s: Studio) {
     assert!(s.root.join("good/gamma.ron").is_file());
     let (code, v) = s.get(api::VERSIONS, Some(ALICE)).await;
     assert_eq!(code, StatusCode::OK);
-    let versions: Vec<u64> = v["versions"].as_array().expect("list").iter().map(|v| v["n"].as_u64().expect("n")).collect();
+    let versions: Vec<u64> =
+        v["versions"].as_array().expect("list").iter().map(|v| v["n"].as_u64().expect("n")).collect();
     assert!(versions.contains(&0) && versions.contains(&1), "{v}");
 
     let (code, v) = s.send("POST", &format!("{}/0/restore", api::VERSIONS), BOB, json!({})).await;
@@ -271,7 +273,8 @@ async fn two_curators_never_overwrite_each_other() {
     assert_eq!(v["editing"]["site"]["summary"]["en"], "A hall for tests.");
 
     // Both press publish on the same revision: one version is made, the other is told.
-    let publish = |t: &'static str| s.send("POST", "/api/v1/studio/sites/alpha/publish", t, json!({ "rev": alice_rev }));
+    let publish =
+        |t: &'static str| s.send("POST", "/api/v1/studio/sites/alpha/publish", t, json!({ "rev": alice_rev }));
     let (first, v1) = publish(ALICE).await;
     assert_eq!(first, StatusCode::OK, "{v1}");
     let (second, v2) = publish(BOB).await;
@@ -315,18 +318,25 @@ async fn uploads_are_checked_before_anything_is_kept() {
     let (code, v) = s.upload(&format!("{}?site=gamma&scene=gate&name=photo.jpg", api::PANORAMA), ALICE, corrupt).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let said = v["error"].as_str().expect("error").to_string();
-    let tiles_says = cloudhall::tiles::check_input(&repo().join("tests/fixtures/assets/corrupt.jpg")).expect_err("corrupt");
-    assert_eq!(said, tiles_says.replace(&repo().join("tests/fixtures/assets/corrupt.jpg").display().to_string(), "photo.jpg"));
+    let tiles_says =
+        cloudhall::tiles::check_input(&repo().join("tests/fixtures/assets/corrupt.jpg")).expect_err("corrupt");
+    assert_eq!(
+        said,
+        tiles_says.replace(&repo().join("tests/fixtures/assets/corrupt.jpg").display().to_string(), "photo.jpg")
+    );
     assert!(said.starts_with("photo.jpg is corrupt"), "{said}");
 
-    let (code, v) = s.upload(&format!("{}?site=gamma&scene=gate&name=wide.png", api::PANORAMA), ALICE, png(3000, 1000)).await;
+    let (code, v) =
+        s.upload(&format!("{}?site=gamma&scene=gate&name=wide.png", api::PANORAMA), ALICE, png(3000, 1000)).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v["error"].as_str().unwrap_or("").starts_with("wide.png is 3000x1000, not 2:1"), "{v}");
 
     let (code, v) = s.upload(&format!("{}?site=../x&scene=gate", api::PANORAMA), ALICE, png(4, 2)).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{v}");
 
-    let (code, v) = s.upload(&format!("{}?site=gamma&scene=gate&name=p.jpg", api::PANORAMA), ALICE, panorama_jpeg(2048, 1024)).await;
+    let (code, v) = s
+        .upload(&format!("{}?site=gamma&scene=gate&name=p.jpg", api::PANORAMA), ALICE, panorama_jpeg(2048, 1024))
+        .await;
     assert_eq!(code, StatusCode::ACCEPTED, "{v}");
     let job = v["job"].as_str().expect("job").to_string();
     let mut last = Value::Null;
@@ -348,7 +358,8 @@ async fn uploads_are_checked_before_anything_is_kept() {
     let tiles = walk(&dir).into_iter().filter(|p| p.ends_with(".jpg") && !p.ends_with("preview.jpg")).count() as u64;
     assert_eq!(tiles, last["total"].as_u64().expect("total"), "{}", dir.display());
     // Only the finished pyramid is in the assets: no upload left over.
-    let leftovers: Vec<_> = walk(&s.root.join("assets")).into_iter().filter(|p| p.contains("upload") || p.ends_with(".partial")).collect();
+    let leftovers: Vec<_> =
+        walk(&s.root.join("assets")).into_iter().filter(|p| p.contains("upload") || p.ends_with(".partial")).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // Floor plans and narration.
@@ -379,10 +390,13 @@ fn walk(dir: &Path) -> Vec<String> {
 #[tokio::test]
 async fn an_upload_over_the_limit_is_refused_before_it_is_stored() {
     let s = Studio::with(Store::open_sqlite(&copy_of_tour("db").join("t.db")).await.expect("db"), 100_000).await;
-    let (code, v) = s.upload(&format!("{}?site=gamma&scene=gate&name=big.jpg", api::PANORAMA), ALICE, panorama_jpeg(2048, 1024)).await;
+    let (code, v) = s
+        .upload(&format!("{}?site=gamma&scene=gate&name=big.jpg", api::PANORAMA), ALICE, panorama_jpeg(2048, 1024))
+        .await;
     assert_eq!(code, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert!(v["error"].as_str().unwrap_or("").contains("upload limit of 0.1 MB"), "{v}");
-    let kept: Vec<_> = walk(&s.root.join("data")).into_iter().filter(|p| !p.ends_with(".json") && !p.ends_with(".jsonl")).collect();
+    let kept: Vec<_> =
+        walk(&s.root.join("data")).into_iter().filter(|p| !p.ends_with(".json") && !p.ends_with(".jsonl")).collect();
     assert!(kept.is_empty(), "nothing of the upload is kept: {kept:?}");
     assert!(!s.root.join("assets/pano/studio").exists());
 }
@@ -425,10 +439,12 @@ async fn narration_is_converted_and_its_pauses_found() {
     assert!((a.speech[1].0 - 2.0).abs() < 0.1, "{:?}", a.speech);
     let ogg = std::fs::read(s.root.join("assets").join(&a.audio)).expect("converted file");
     assert!(ogg.starts_with(b"OggS"), "Ogg");
-    let (code, v) = s.send("POST", api::TIMING, ALICE, json!({ "lines": 2, "speech": a.speech, "duration": a.duration })).await;
+    let (code, v) =
+        s.send("POST", api::TIMING, ALICE, json!({ "lines": 2, "speech": a.speech, "duration": a.duration })).await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(v["times"].as_array().expect("times").len(), 2);
-    let (code, v) = s.upload(&format!("{}?site=gamma&scene=gate", api::AUDIO), ALICE, b"not audio at all".to_vec()).await;
+    let (code, v) =
+        s.upload(&format!("{}?site=gamma&scene=gate", api::AUDIO), ALICE, b"not audio at all".to_vec()).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 }
 

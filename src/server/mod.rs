@@ -710,7 +710,8 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
     // is read, so the server never starts on half of one.
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let hall = crate::studio::publish::Hall { tour_dir: config.tour_dir.clone(), studio_dir: config.data_dir.join("studio") };
+    let hall =
+        crate::studio::publish::Hall { tour_dir: config.tour_dir.clone(), studio_dir: config.data_dir.join("studio") };
     if let Some(done) = hall.recover()? {
         tracing::warn!("studio: {done}");
     }

@@ -84,7 +84,8 @@ const MIN_SOUND: f64 = 0.08;
 /// over a tenth of the loudest window's (and over a floor, so that hiss is not speech).
 pub fn speech(samples: &[f32], rate: f64) -> Vec<(f64, f64)> {
     let w = ((WINDOW * rate) as usize).max(1);
-    let rms: Vec<f32> = samples.chunks(w).map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt()).collect();
+    let rms: Vec<f32> =
+        samples.chunks(w).map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt()).collect();
     let loudest = rms.iter().copied().fold(0f32, f32::max);
     let threshold = (loudest * 0.1).max(0.003);
     let mut out: Vec<(f64, f64)> = Vec::new();
@@ -93,7 +94,8 @@ pub fn speech(samples: &[f32], rate: f64) -> Vec<(f64, f64)> {
         match (r > threshold, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                let (a, b) = (s as f64 * w as f64 / rate, (i as f64 * w as f64 / rate).min(samples.len() as f64 / rate));
+                let (a, b) =
+                    (s as f64 * w as f64 / rate, (i as f64 * w as f64 / rate).min(samples.len() as f64 / rate));
                 match out.last_mut() {
                     Some(last) if a - last.1 < MIN_PAUSE => last.1 = b,
                     _ => out.push((a, b)),
@@ -155,7 +157,11 @@ mod tests {
         (0..(rate * seconds) as usize)
             .map(|i| {
                 let t = i as f64 / rate;
-                if on.iter().any(|(a, b)| t >= *a && t < *b) { (0.5 * (t * 440.0 * std::f64::consts::TAU).sin()) as f32 } else { 0.0 }
+                if on.iter().any(|(a, b)| t >= *a && t < *b) {
+                    (0.5 * (t * 440.0 * std::f64::consts::TAU).sin()) as f32
+                } else {
+                    0.0
+                }
             })
             .collect()
     }

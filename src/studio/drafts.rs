@@ -49,7 +49,9 @@ impl Drafts {
     pub fn get(&self, site: &str) -> Result<Option<Draft>, String> {
         let p = self.path(site);
         match std::fs::read(&p) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("{} is damaged: {e}", p.display())),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("{} is damaged: {e}", p.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read {}: {e}", p.display())),
         }
@@ -78,7 +80,12 @@ impl Drafts {
         let current = self.get(&site.id).map_err(Refusal::Bad)?;
         let (rev, base) = match &current {
             Some(d) if d.rev != from => {
-                return Err(Refusal::Conflict { by: d.by.clone(), at: d.at, rev: d.rev, changed: changes(&site, &d.site) });
+                return Err(Refusal::Conflict {
+                    by: d.by.clone(),
+                    at: d.at,
+                    rev: d.rev,
+                    changed: changes(&site, &d.site),
+                });
             }
             Some(d) => (d.rev + 1, d.base.clone()),
             None if from != 0 => {
@@ -147,7 +154,8 @@ pub fn changes(a: &Site, b: &Site) -> Vec<String> {
         match a.scene(&s.id) {
             None => out.push(format!("scene {} added", s.id)),
             Some(old) if old != s => {
-                let (va, vb) = (serde_json::to_value(old).unwrap_or_default(), serde_json::to_value(s).unwrap_or_default());
+                let (va, vb) =
+                    (serde_json::to_value(old).unwrap_or_default(), serde_json::to_value(s).unwrap_or_default());
                 let mut fields: Vec<String> = vb
                     .as_object()
                     .into_iter()

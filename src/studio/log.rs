@@ -4,18 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    /// Seconds since 1970.
-    pub at: u64,
-    pub by: String,
-    /// `saved`, `published`, `restored`, `uploaded`, `created`.
-    pub action: String,
-    pub site: String,
-    pub detail: String,
-}
+pub use crate::api::studio::LogEntry as Entry;
 
 pub struct Log {
     path: PathBuf,

@@ -20,7 +20,6 @@ pub mod ron_out;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::tour::load::parse_str;
@@ -35,48 +34,18 @@ pub struct Studio {
     pub log: log::Log,
 }
 
-/// A site as the page edits it: the draft if there is one, else the published site.
-#[derive(Debug, Clone, Serialize)]
-pub struct Editing {
-    pub site: Site,
-    /// The revision a save must name (0: no draft yet).
-    pub rev: u64,
-    pub draft: bool,
-    /// Whether the site is in the published tour.
-    pub published: bool,
-    pub by: Option<String>,
-    pub at: Option<u64>,
-}
-
-/// One diagnostic as the page shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Item {
-    pub severity: Severity,
-    /// The tour file it is in (`tour.ron`, `<site>.ron`).
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-    /// The site field it is about, dotted (`scenes.0.hotspots.1.kind.scene`), where known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-/// What `cloudhall check` says of the tour with a draft in it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Checked {
-    pub errors: usize,
-    pub warnings: usize,
-    pub items: Vec<Item>,
-}
+pub use crate::api::studio::{Checked, Editing, Item};
 
 /// Why a publish did not happen.
 #[derive(Debug)]
 pub enum NotPublished {
     /// Another curator saved or published since.
-    Conflict { by: String, at: u64, changed: Vec<String>, reason: String },
+    Conflict {
+        by: String,
+        at: u64,
+        changed: Vec<String>,
+        reason: String,
+    },
     /// The check found errors; nothing was written.
     Invalid(Checked),
     Bad(String),
@@ -95,8 +64,11 @@ impl Studio {
         std::fs::create_dir_all(&studio_dir).map_err(|e| format!("cannot create {}: {e}", studio_dir.display()))?;
         let hall = Hall { tour_dir: tour_dir.to_path_buf(), studio_dir: studio_dir.clone() };
         let recovered = hall.recover()?;
-        let studio =
-            Studio { hall, drafts: Drafts::new(studio_dir.join("drafts")), log: log::Log::new(studio_dir.join("log.jsonl")) };
+        let studio = Studio {
+            hall,
+            drafts: Drafts::new(studio_dir.join("drafts")),
+            log: log::Log::new(studio_dir.join("log.jsonl")),
+        };
         Ok((studio, recovered))
     }
 
@@ -197,7 +169,10 @@ impl Studio {
             .map(|d: &Diagnostic| {
                 let file = d.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
                 let field = (Some(&file) == site_file.as_ref())
-                    .then(|| tree.as_ref().and_then(|t| fields::field_at(t, crate::tour::spans::Pos { line: d.line, col: d.col })))
+                    .then(|| {
+                        tree.as_ref()
+                            .and_then(|t| fields::field_at(t, crate::tour::spans::Pos { line: d.line, col: d.col }))
+                    })
                     .flatten();
                 Item {
                     severity: d.severity,
@@ -219,7 +194,14 @@ impl Studio {
 
     /// Publish the draft of `site`, made from revision `rev`: checked, then written as one step
     /// and kept as a version; the draft is then gone.
-    pub fn publish(&self, site: &str, rev: u64, by: &str, now: u64, at_step: &dyn Fn(Step)) -> Result<(Version, Checked), NotPublished> {
+    pub fn publish(
+        &self,
+        site: &str,
+        rev: u64,
+        by: &str,
+        now: u64,
+        at_step: &dyn Fn(Step),
+    ) -> Result<(Version, Checked), NotPublished> {
         let Some(draft) = self.drafts.get(site).map_err(NotPublished::Bad)? else {
             // Most often another curator published the same draft a moment before.
             let what = format!("published {site}");
@@ -266,7 +248,8 @@ impl Studio {
         if checked.errors > 0 {
             return Err(NotPublished::Invalid(checked));
         }
-        let version = self.hall.commit(&change, by, &format!("published {site}"), now, at_step).map_err(NotPublished::Bad)?;
+        let version =
+            self.hall.commit(&change, by, &format!("published {site}"), now, at_step).map_err(NotPublished::Bad)?;
         self.drafts.remove(site).map_err(NotPublished::Bad)?;
         self.log.add(by, now, "published", site, &format!("version {}", version.n));
         Ok((version, checked))
@@ -279,7 +262,8 @@ impl Studio {
         if checked.errors > 0 {
             return Err(NotPublished::Invalid(checked));
         }
-        let version = self.hall.commit(&change, by, &format!("restored version {n}"), now, at_step).map_err(NotPublished::Bad)?;
+        let version =
+            self.hall.commit(&change, by, &format!("restored version {n}"), now, at_step).map_err(NotPublished::Bad)?;
         self.log.add(by, now, "restored", "", &format!("version {n}, now version {}", version.n));
         Ok(version)
     }

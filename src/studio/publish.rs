@@ -17,16 +17,7 @@ use super::drafts::{sync_dir, write_atomic};
 /// New texts of tour files by file name (`tour.ron`, `<site>.ron`); `None` removes the file.
 pub type Change = BTreeMap<String, Option<String>>;
 
-/// One published version of the tour files.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Version {
-    pub n: u64,
-    pub by: String,
-    /// Seconds since 1970.
-    pub at: u64,
-    /// What the publish was: `published aohan-museum`, `restored version 3`.
-    pub what: String,
-}
+pub use crate::api::studio::Version;
 
 #[derive(Serialize, Deserialize)]
 struct Journal {
@@ -129,7 +120,14 @@ impl Hall {
 
     /// Apply `change` to the tour folder as one step and keep the result as a new version.
     /// `at_step` is called at each [`Step`] (tests stop the process there).
-    pub fn commit(&self, change: &Change, by: &str, what: &str, now: u64, at_step: &dyn Fn(Step)) -> Result<Version, String> {
+    pub fn commit(
+        &self,
+        change: &Change,
+        by: &str,
+        what: &str,
+        now: u64,
+        at_step: &dyn Fn(Step),
+    ) -> Result<Version, String> {
         self.recover()?;
         self.ensure_origin(now)?;
         let n = self.versions()?.last().map_or(0, |v| v.n) + 1;
@@ -194,7 +192,8 @@ impl Hall {
                 .map_err(|e| format!("cannot keep version {n}: {e}"))?;
             sync_dir(&self.versions_dir());
         }
-        std::fs::remove_file(self.journal_dir().join("journal.json")).map_err(|e| format!("cannot close the journal: {e}"))?;
+        std::fs::remove_file(self.journal_dir().join("journal.json"))
+            .map_err(|e| format!("cannot close the journal: {e}"))?;
         let _ = std::fs::remove_dir_all(&files_dir);
         Ok(())
     }
@@ -204,9 +203,13 @@ impl Hall {
     pub fn recover(&self) -> Result<Option<String>, String> {
         let journal = self.journal_dir().join("journal.json");
         if let Ok(bytes) = std::fs::read(&journal) {
-            let j: Journal = serde_json::from_slice(&bytes).map_err(|e| format!("{} is damaged: {e}", journal.display()))?;
+            let j: Journal =
+                serde_json::from_slice(&bytes).map_err(|e| format!("{} is damaged: {e}", journal.display()))?;
             self.apply(&j, &|_| {})?;
-            return Ok(Some(format!("finished publishing version {} ({}), interrupted before", j.version.n, j.version.what)));
+            return Ok(Some(format!(
+                "finished publishing version {} ({}), interrupted before",
+                j.version.n, j.version.what
+            )));
         }
         let mut dropped = false;
         if self.journal_dir().join("files").is_dir() {
@@ -273,7 +276,9 @@ mod tests {
     #[test]
     fn a_publish_is_a_version_and_an_earlier_one_comes_back() {
         let h = hall("versions");
-        let v = h.commit(&change(&[("tour.ron", Some("new tour")), ("b.ron", Some("b"))]), "li", "published b", 5, &|_| {}).unwrap();
+        let v = h
+            .commit(&change(&[("tour.ron", Some("new tour")), ("b.ron", Some("b"))]), "li", "published b", 5, &|_| {})
+            .unwrap();
         assert_eq!(v.n, 1);
         assert_eq!(std::fs::read_to_string(h.tour_dir.join("tour.ron")).unwrap(), "new tour");
         let versions = h.versions().unwrap();

@@ -80,10 +80,8 @@ fn scene_field(scene: &Scene, name: &str, indent: &str) -> Option<String> {
 
 /// One scene as a block whose fields are indented by `indent`, closed at `outer`.
 pub fn scene_ron(scene: &Scene, indent: &str, outer: &str) -> String {
-    let f: Vec<(String, String)> = SCENE_FIELDS
-        .iter()
-        .filter_map(|k| scene_field(scene, k, indent).map(|v| (k.to_string(), v)))
-        .collect();
+    let f: Vec<(String, String)> =
+        SCENE_FIELDS.iter().filter_map(|k| scene_field(scene, k, indent).map(|v| (k.to_string(), v))).collect();
     fields_block(&f, indent, outer)
 }
 
@@ -152,7 +150,8 @@ pub fn site_file(site: &Site) -> String {
             _ => site_field(site, k, "    ").map(|v| (k.to_string(), v)),
         })
         .collect();
-    let title = if site.name.en.is_empty() { site.name.zh.clone() } else { format!("{} {}", site.name.zh, site.name.en) };
+    let title =
+        if site.name.en.is_empty() { site.name.zh.clone() } else { format!("{} {}", site.name.zh, site.name.en) };
     format!(
         "// {}\n// Made in the studio; curators may edit it by hand too.\nSite{}\n",
         title.replace('\n', " "),
@@ -200,7 +199,8 @@ pub fn patch_site(file: &Path, original: &str, published: &Site, draft: &Site) -
     {
         return text;
     }
-    let comments: String = original.lines().take_while(|l| l.trim_start().starts_with("//")).map(|l| format!("{l}\n")).collect();
+    let comments: String =
+        original.lines().take_while(|l| l.trim_start().starts_with("//")).map(|l| format!("{l}\n")).collect();
     let fresh = site_file(draft);
     let body = fresh.lines().skip_while(|l| l.starts_with("//")).collect::<Vec<_>>().join("\n");
     if comments.is_empty() { fresh } else { format!("{comments}{body}\n") }
@@ -478,7 +478,11 @@ mod tests {
             id: "back".into(),
             yaw: 10.0,
             pitch: -5.0,
-            kind: HotspotKind::Go { scene: "square".into(), site: None, view: Some(View { yaw: 1.0, pitch: 2.0, hfov: 90.0 }) },
+            kind: HotspotKind::Go {
+                scene: "square".into(),
+                site: None,
+                view: Some(View { yaw: 1.0, pitch: 2.0, hfov: 90.0 }),
+            },
             description: None,
         }];
         draft.scenes.push(extra);

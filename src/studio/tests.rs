@@ -66,7 +66,9 @@ fn a_new_site_is_drafted_checked_published_and_taken_back() {
     assert_eq!(bad.field.as_deref(), Some("scenes.1.hotspots.0.kind.scene"), "{bad:?}");
     // Publishing is refused and nothing is written.
     let before = studio.hall.files().unwrap();
-    assert!(matches!(studio.publish("new-hall", 1, "li", 101, &|_| {}), Err(NotPublished::Invalid(c)) if c.errors >= 1));
+    assert!(
+        matches!(studio.publish("new-hall", 1, "li", 101, &|_| {}), Err(NotPublished::Invalid(c)) if c.errors >= 1)
+    );
     assert_eq!(studio.hall.files().unwrap(), before);
 
     // Fixed, saved from revision 1, published.

@@ -70,11 +70,11 @@ export async function bundledHall(tag) {
   return { server, base, tour, browser, close: async () => { await browser.close(); server.kill(); } };
 }
 
-/** Headless Chromium with WebGL2 on SwiftShader. */
-export function launchBrowser() {
+/** Headless Chromium with WebGL2 on SwiftShader (and `extra` switches). */
+export function launchBrowser(extra = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+    args: ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist", ...extra],
   });
 }
 

@@ -481,7 +481,8 @@ function input(label, field, get, set, opts = {}) {
   box.value = get() ?? "";
   box.addEventListener("change", () => {
     const v = opts.type === "number" ? Number(box.value) : box.value;
-    edit(() => set(v), !!opts.visual);
+    // After the focus has moved on (Tab), so that the redrawn panel puts it back there.
+    setTimeout(() => edit(() => set(v), !!opts.visual), 0);
   });
   return el("div", {}, el("label", { for: id }, label), box);
 }
@@ -1088,6 +1089,8 @@ $("#open-log").addEventListener("click", async () => {
 // ---- drawing everything ----------------------------------------------------------------------
 
 function renderAll() {
+  // The panels are drawn afresh: keep the keyboard's place (a field left with Tab, a button).
+  const focused = document.activeElement && document.activeElement.id;
   renderSites();
   renderScenes();
   renderEditor();
@@ -1096,6 +1099,7 @@ function renderAll() {
   drawMarkers();
   $("#undo").disabled = S.undo.length === 0;
   $("#redo").disabled = S.redo.length === 0;
+  if (focused && document.activeElement !== document.getElementById(focused)) document.getElementById(focused)?.focus();
 }
 
 if (S.token) signIn(S.token);
