@@ -529,3 +529,47 @@ fn killed_while_publishing(step: &str, published: bool) {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Two servers on the same tour and data folders (as behind a load balancer): what one
+/// publishes, the other serves within seconds, and their saves take turns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_instance_serves_what_the_first_published() {
+    let a = Studio::sqlite().await;
+    let tour = cloudhall::tour::load(&a.root.join("good")).into_result().expect("tour");
+    let db = copy_of_tour("db2").join("b.db");
+    let b_state: Arc<AppState> = AppState::new(
+        tour,
+        Store::open_sqlite(&db).await.expect("db"),
+        WordList::parse("spam"),
+        Some(format!("moderator:{MODERATOR}")),
+    )
+    .await;
+    b_state
+        .enable_studio(StudioConfig {
+            tour_dir: a.root.join("good"),
+            data_dir: a.root.join("data"),
+            curators: Moderators::parse(CURATORS).expect("curators"),
+            upload_limit: 1 << 20,
+            web_dir: a.root.join("web"),
+        })
+        .expect("studio");
+    cloudhall::server::studio::follow_publishes(b_state.clone());
+    let b = Studio { app: router(b_state), root: a.root.clone() };
+
+    let (code, v) = a.send("POST", api::SITES, ALICE, json!({ "site": new_site("gamma") })).await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    // The draft made on one instance is the one the other sees and guards.
+    let (code, v) = b.send("PUT", &api::site("gamma"), BOB, json!({ "rev": 0, "site": new_site("gamma") })).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{v}");
+    let (code, v) = a.send("POST", &format!("{}/publish", api::site("gamma")), ALICE, json!({ "rev": 1 })).await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let mut ids = Vec::new();
+    for _ in 0..100 {
+        ids = site_ids(&b.tour().await);
+        if ids.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(ids, ["alpha", "beta", "gamma"], "the second instance serves the publish");
+}

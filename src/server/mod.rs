@@ -748,6 +748,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
                 upload_limit: config.upload_limit,
                 web_dir: config.web_dir.clone(),
             })?;
+            studio::follow_publishes(state.clone());
             tracing::info!("the studio is at /studio");
         }
         None => tracing::warn!(

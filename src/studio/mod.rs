@@ -110,8 +110,24 @@ impl Studio {
         Ok(published.map(|(site, _)| Editing { site, rev: 0, draft: false, published: true, by: None, at: None }))
     }
 
+    /// Hold the studio's write lock: one save, publish or restore at a time across every
+    /// `cloudhall serve` sharing this data folder (each reads what the last one wrote). The
+    /// lock is the operating system's on `DATA/studio/lock`, gone with the process that held it.
+    pub fn writer(&self) -> Result<std::fs::File, String> {
+        let path = self.hall.studio_dir.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        file.lock().map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+        Ok(file)
+    }
+
     /// Save a draft made from revision `from`.
     pub fn save(&self, site: Site, from: u64, by: &str, now: u64) -> Result<Draft, Refusal> {
+        let _lock = self.writer().map_err(Refusal::Bad)?;
         if !crate::tour::validate::is_kebab(&site.id) {
             return Err(Refusal::Bad(format!(
                 "`{}` is not a site id: use lowercase letters, digits and dashes, such as `red-army-hall`",
@@ -202,6 +218,7 @@ impl Studio {
         now: u64,
         at_step: &dyn Fn(Step),
     ) -> Result<(Version, Checked), NotPublished> {
+        let _lock = self.writer().map_err(NotPublished::Bad)?;
         let Some(draft) = self.drafts.get(site).map_err(NotPublished::Bad)? else {
             // Most often another curator published the same draft a moment before.
             let what = format!("published {site}");
@@ -257,6 +274,7 @@ impl Studio {
 
     /// Bring back the tour files of version `n`, as a new version.
     pub fn restore(&self, n: u64, by: &str, now: u64, at_step: &dyn Fn(Step)) -> Result<Version, NotPublished> {
+        let _lock = self.writer().map_err(NotPublished::Bad)?;
         let change = self.hall.restore_change(n).map_err(NotPublished::Bad)?;
         let checked = self.check_change(&change, None);
         if checked.errors > 0 {

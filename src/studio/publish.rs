@@ -65,6 +65,16 @@ impl Hall {
         Ok(out)
     }
 
+    /// The number of the newest version, cheaply (the folder names only): what a server
+    /// compares to notice that another instance has published.
+    pub fn latest(&self) -> Option<u64> {
+        std::fs::read_dir(self.versions_dir())
+            .ok()?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u64>().ok()))
+            .max()
+    }
+
     /// The versions so far, oldest first.
     pub fn versions(&self) -> Result<Vec<Version>, String> {
         let mut out = Vec::new();

@@ -78,6 +78,34 @@ impl AppState {
     }
 }
 
+/// Serve what another `cloudhall serve` sharing the tour and data folders publishes: every two
+/// seconds the newest version's number is compared with the one this server last loaded.
+pub fn follow_publishes(state: Arc<AppState>) {
+    let Some(st) = state.studio.get().cloned() else { return };
+    tokio::spawn(async move {
+        let studio = st.studio.clone();
+        let mut seen = blocking(move || studio.hall.latest()).await.ok().flatten();
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            let studio = st.studio.clone();
+            let Ok(latest) = blocking(move || studio.hall.latest()).await else { continue };
+            if latest == seen {
+                continue;
+            }
+            // After any publish of this server in progress, which reloads by itself.
+            let _w = st.writing.lock().await;
+            match sites::reload(&state, st.studio.hall.tour_dir.clone()).await {
+                Ok(()) => {
+                    tracing::info!("studio: serving version {latest:?}, published by another instance");
+                    seen = latest;
+                }
+                Err(e) => tracing::warn!("studio: version {latest:?} does not load yet: {}", e.1),
+            }
+        }
+    });
+}
+
 /// The curators' tokens: `CLOUDHALL_CURATOR_TOKENS` (`name:token,name:token`), else the file
 /// `curators` in the data folder (a `name:token` a line).
 pub fn curator_tokens(data_dir: &Path) -> Option<String> {

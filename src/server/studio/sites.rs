@@ -156,6 +156,7 @@ pub(super) async fn discard(
     let studio = c.studio.studio.clone();
     let by = c.name.clone();
     blocking(move || -> Result<(), ApiError> {
+        let _lock = studio.writer().map_err(internal)?;
         match studio.drafts.get(&id).map_err(internal)? {
             Some(d) if d.rev == q.rev => {
                 studio.drafts.remove(&id).map_err(internal)?;
@@ -206,7 +207,7 @@ fn not_published(e: NotPublished) -> Response {
 }
 
 /// Load the tour the files now hold and serve it.
-async fn reload(s: &AppState, tour_dir: PathBuf) -> Result<(), ApiError> {
+pub(super) async fn reload(s: &AppState, tour_dir: PathBuf) -> Result<(), ApiError> {
     let tour = blocking(move || crate::tour::load(&tour_dir).into_result()).await?.map_err(|d| {
         internal(format!(
             "the tour does not load after publishing: {}",
