@@ -19,6 +19,20 @@ pub struct Remote {
     pub client_id: String,
 }
 
+/// The folder of the page at `href`, without a trailing slash: where the page's API answers.
+/// `http://host/?site=a` is `http://host`; the studio's preview of the drafts at
+/// `http://host/studio/view/KEY/?site=a` is `http://host/studio/view/KEY`, whose API records no
+/// visits or offerings, so curators' work is not counted as visitors'.
+pub fn page_folder(href: &str) -> String {
+    let path_end = href.find(['?', '#']).unwrap_or(href.len());
+    let page = &href[..path_end];
+    let after_scheme = page.find("://").map_or(0, |i| i + 3);
+    match page[after_scheme..].rfind('/') {
+        Some(i) => page[..after_scheme + i].to_string(),
+        None => page.to_string(),
+    }
+}
+
 pub struct NetPlugin;
 
 impl Plugin for NetPlugin {
@@ -199,6 +213,16 @@ fn record_visits(mut entered: MessageReader<SceneEntered>, remote: Res<Remote>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_is_beside_the_page() {
+        assert_eq!(page_folder("http://h:8080/?site=a&scene=b"), "http://h:8080");
+        assert_eq!(page_folder("http://h:8080/"), "http://h:8080");
+        assert_eq!(page_folder("http://h:8080"), "http://h:8080");
+        assert_eq!(page_folder("https://h/studio/view/k1/?site=a#x"), "https://h/studio/view/k1");
+        assert_eq!(page_folder("https://h/studio/view/k1/index.html"), "https://h/studio/view/k1");
+        assert_eq!(page_folder("http://h/a?next=/b/c"), "http://h");
+    }
 
     #[test]
     fn the_server_json_round_trips_into_a_tour() {

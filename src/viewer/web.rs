@@ -329,7 +329,13 @@ fn run(tour: crate::tour::Tour, fonts: Fonts, live: Option<LiveStart>, pairs: &[
             .set(AssetPlugin { file_path: "assets".into(), meta_check: AssetMetaCheck::Never, ..default() }),
     );
     app.add_plugins(super::browser_images::BrowserImagesPlugin);
-    app.insert_resource(super::net::Remote { base: origin.clone(), client_id: client_id() });
+    // The API beside the page: the hall's at `/`, the studio preview's (which records nothing)
+    // under `/studio/view/KEY/`.
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|href| super::net::page_folder(&href))
+        .unwrap_or_else(|| origin.clone());
+    app.insert_resource(super::net::Remote { base, client_id: client_id() });
     if in_session {
         app.insert_resource(super::live::JoinHint(format!("{origin}/?join=")));
     }

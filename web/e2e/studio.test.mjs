@@ -17,7 +17,7 @@ import { fixture2048, launchBrowser, root, serve } from "./common.mjs";
 import { encodePng } from "./png.mjs";
 
 const LAPTOP = { width: 1280, height: 720 };
-const READY = 240_000;
+const READY = Number(process.env.READY || 240_000);
 const TOKEN = "curator-token-for-e2e";
 const docs = join(root, "docs/studio");
 let server, browser, base, work;
@@ -47,6 +47,8 @@ after(async () => {
 async function type(page, selector, text) {
   await page.fill(selector, text);
   await page.press(selector, "Tab");
+  // The change is applied on the next turn of the page's loop, which redraws the panel.
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 10)));
 }
 
 /** Wait until the draft on the page is saved (nothing pending) and return what the check says. */
@@ -66,15 +68,26 @@ async function frameShows(page, scene) {
       return w.document.body.dataset.ready === "1" && new URLSearchParams(w.location.search).get("scene") === scene
         && new URLSearchParams(w.location.search).has("yaw");
     } catch { return false; }
-  }, scene, { timeout: READY });
+  }, scene, { timeout: READY }).catch(async (e) => {
+    const seen = await page.evaluate(() => {
+      const w = document.querySelector("#frame").contentWindow;
+      return { src: document.querySelector("#frame").src, href: w.location.href, data: { ...w.document.body.dataset }, text: w.document.body.innerText.slice(0, 300) };
+    });
+    throw new Error(`the frame does not show ${scene}: ${JSON.stringify(seen)}\n${e.message}`);
+  });
   return frame;
 }
 
-/** Click in the panorama at a fraction of the stage's size. */
-async function clickStage(page, fx, fy) {
-  const box = await page.locator("#stage").boundingBox();
-  await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+/** Click on `selector` at a fraction of its size, scrolled into view first. */
+async function clickAt(page, selector, fx, fy) {
+  const target = page.locator(selector);
+  await target.scrollIntoViewIfNeeded();
+  const box = await target.boundingBox();
+  await target.click({ position: { x: box.width * fx, y: box.height * fy } });
 }
+
+/** Click in the panorama at a fraction of the stage's size. */
+const clickStage = (page, fx, fy) => clickAt(page, "#overlay", fx, fy);
 
 async function uploadPanorama(page, file) {
   await page.setInputFiles("#up-pano", join(work, file));
@@ -86,6 +99,8 @@ test("a new curator builds a two-scene site, publishes it, a visitor walks it, a
   const page = await browser.newPage({ viewport: LAPTOP });
   const problems = [];
   page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error" || /ERROR/.test(m.text())) console.log("console:", m.text().slice(0, 300)); });
+  page.on("response", (r) => { if (r.status() >= 400) console.log("status", r.status(), r.url()); });
   page.on("dialog", (d) => d.accept());
   await page.goto(base + "/studio");
 
@@ -115,8 +130,7 @@ test("a new curator builds a two-scene site, publishes it, a visitor walks it, a
   await type(page, "#f-sources", "studio test");
   // The location by clicking the city map.
   const before = await page.evaluate(() => ({ ...S.site.location }));
-  const map = await page.locator("#map-pick").boundingBox();
-  await page.mouse.click(map.x + map.width * 0.55, map.y + map.height * 0.6);
+  await clickAt(page, "#map-pick", 0.55, 0.6);
   const after = await page.evaluate(() => ({ ...S.site.location }));
   assert.ok(after.lat !== before.lat || after.lon !== before.lon, "a click on the map moves the site");
 
@@ -192,8 +206,7 @@ test("a new curator builds a two-scene site, publishes it, a visitor walks it, a
   await page.waitForSelector("#plan-wrap img");
   for (const [id, fx] of [["gate", 0.25], ["hall", 0.75]]) {
     await page.selectOption("#plan-scene", id);
-    const plan = await page.locator("#plan-wrap img").boundingBox();
-    await page.mouse.click(plan.x + plan.width * fx, plan.y + plan.height * 0.5);
+    await clickAt(page, "#plan-wrap img", fx, 0.5);
     await page.waitForSelector(`#plan-wrap .pin:text("${id}")`);
   }
   const positions = await page.evaluate(() => S.site.floor_plan.positions);

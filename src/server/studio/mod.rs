@@ -178,7 +178,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/studio", get(page))
         .route("/studio/studio.js", get(script))
         .route("/studio/view/{key}/", get(preview::root))
-        .route("/studio/view/{key}/{*rest}", get(preview::file))
+        .route("/studio/view/{key}/{*rest}", get(preview::file).post(preview::file))
         .route(api::ME, get(me))
         .route(api::SITES, get(sites::sites).post(sites::create_site))
         .route("/api/v1/studio/sites/{id}", get(sites::site).put(sites::save))

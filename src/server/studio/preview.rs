@@ -56,7 +56,11 @@ async fn serve(s: &Arc<AppState>, key: &str, rest: &str, req: axum::extract::Req
         };
     }
     if rest.starts_with("api/") {
-        // The preview records nothing: no visits, offerings or messages from curators' work.
+        // The preview records nothing: no visits, offerings or messages from curators' work
+        // (taken and dropped, so the viewer has nothing to retry), and has nothing to read.
+        if req.method() == axum::http::Method::POST {
+            return StatusCode::NO_CONTENT.into_response();
+        }
         return ApiError(StatusCode::NOT_FOUND, "the studio's preview does not record visits or offerings".into())
             .into_response();
     }

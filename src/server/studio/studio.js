@@ -264,7 +264,9 @@ function frameView() {
 function showFrame(keep = false, sceneId) {
   const sc = scene();
   if (!S.site || !sc || !S.me) return;
-  const id = sceneId || sc.id;
+  // While a Go's arrival view is being chosen, the frame stays on the Go's target.
+  const arrival = S.arrival && S.sel.kind === "hotspot" && S.sel.index === S.arrival.hotspot ? S.arrival.scene : null;
+  const id = sceneId || arrival || sc.id;
   const q = new URLSearchParams({ site: S.site.id, scene: id });
   const v = frameView();
   if (keep && v.scene === id) for (const k of ["yaw", "pitch", "hfov"]) q.set(k, v[k].toFixed(1));
@@ -616,7 +618,12 @@ function planEditor() {
       else list.push({ scene: id, x, y, north: 0 });
     });
   });
-  out.push(el("label", { for: "plan-scene" }, "放置场景 Place scene"), pick, wrap,
+  // The same places as numbers, for the keyboard: fractions of the plan's width and height.
+  const numbers = plan.positions.map((p, k) => el("div", { class: "row" },
+    input(`${p.scene} x`, `floor_plan.positions.${k}.x`, () => p.x, (v) => { S.site.floor_plan.positions[k].x = v; }, { type: "number", step: "0.001" }),
+    input(`${p.scene} y`, `floor_plan.positions.${k}.y`, () => p.y, (v) => { S.site.floor_plan.positions[k].y = v; }, { type: "number", step: "0.001" }),
+    input(`${p.scene} 北 north°`, `floor_plan.positions.${k}.north`, () => p.north ?? 0, (v) => { S.site.floor_plan.positions[k].north = v; }, { type: "number", step: "0.1" })));
+  out.push(el("label", { for: "plan-scene" }, "放置场景 Place scene"), pick, wrap, ...numbers,
     el("button", { type: "button", id: "plan-north", onclick: () => {
       const v = frameView();
       const id = v.scene;
@@ -763,7 +770,10 @@ function narrationEditor(i) {
     el("label", { for: "lines-en" }, "Subtitles (English), the same lines"), en,
     el("button", { type: "button", id: "time-lines", onclick: () => timeLines(i, zh.value, en.value) }, "按停顿定时 Time the lines from the pauses"));
   const wave = el("canvas", { id: "wave", width: 600, height: 100, "aria-label": "波形：拖动字幕边界调整时间 Waveform: drag a subtitle's edge to move it", role: "img" });
-  out.push(wave, el("p", { style: "font-size:.8rem" }, n.cues.map((c) => `${c.start.toFixed(2)}–${c.end.toFixed(2)} s`).join(" · ")));
+  // Each line's times as numbers too, for the keyboard.
+  out.push(wave, ...n.cues.map((c, k) => el("div", { class: "row" },
+    input(`${k + 1}. 开始 start (s)`, `${f}.cues.${k}.start`, () => c.start, (v) => { S.site.scenes[i].narration.cues[k].start = v; }, { type: "number", step: "0.01" }),
+    input(`${k + 1}. 结束 end (s)`, `${f}.cues.${k}.end`, () => c.end, (v) => { S.site.scenes[i].narration.cues[k].end = v; }, { type: "number", step: "0.01" }))));
   drawWave(wave, i);
   return out;
 }
@@ -923,6 +933,7 @@ function hotspotEditor(k) {
         el("div", { class: "toolbar" },
           el("button", { type: "button", class: "primary", id: "arrival-use", onclick: () => {
             const v = frameView();
+            if (v.scene !== S.arrival.scene) return say("预览尚未显示目标场景 The preview is not showing the target scene yet: wait a moment.", "bad");
             S.arrival = null;
             edit(() => { go().view = { yaw: v.yaw, pitch: v.pitch, hfov: v.hfov }; });
             showFrame();
@@ -930,7 +941,7 @@ function hotspotEditor(k) {
           el("button", { type: "button", onclick: () => { S.arrival = null; renderAll(); showFrame(); } }, "取消 Cancel")));
     } else {
       out.push(el("button", { type: "button", id: "arrival-set", disabled: !go().scene, onclick: () => {
-        S.arrival = { hotspot: k };
+        S.arrival = { hotspot: k, scene: go().scene };
         showFrame(false, go().scene);
         renderAll();
       } }, "看向到达方向 Set the arrival view by looking"));

@@ -1,0 +1,17 @@
+import { launchBrowser } from "./common.mjs";
+const b = await launchBrowser();
+const page = await b.newPage({ viewport: { width: 1280, height: 720 } });
+page.on("console", (m) => console.log("console:", m.text().slice(0, 300)));
+page.on("pageerror", (e) => console.log("pageerror:", String(e).slice(0, 300)));
+page.on("requestfailed", (r) => console.log("failed:", r.url()));
+page.on("response", (r) => { if (r.status() >= 400) console.log("status", r.status(), r.url()); });
+await page.goto("http://127.0.0.1:18555/studio");
+await page.fill("#token", "curator-token-x");
+await page.press("#token", "Enter");
+await page.waitForSelector("#app:not([hidden])");
+await page.click("#sites li button.pick");
+await page.waitForTimeout(20000);
+const st = await page.evaluate(() => { const w = document.querySelector("#frame").contentWindow; return { href: w.location.href, ds: { ...w.document.body.dataset } }; });
+console.log(JSON.stringify(st));
+await page.screenshot({ path: "/tmp/dbg/studio.png" });
+await b.close();
