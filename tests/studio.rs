@@ -75,7 +75,7 @@ impl Studio {
             .enable_studio(StudioConfig {
                 tour_dir: root.join("good"),
                 data_dir: root.join("data"),
-                curators: Moderators::parse(CURATORS).expect("curators"),
+                curators: Moderators::parse_for("curator", CURATORS).expect("curators"),
                 upload_limit,
                 web_dir: root.join("web"),
             })
@@ -548,7 +548,7 @@ async fn a_second_instance_serves_what_the_first_published() {
         .enable_studio(StudioConfig {
             tour_dir: a.root.join("good"),
             data_dir: a.root.join("data"),
-            curators: Moderators::parse(CURATORS).expect("curators"),
+            curators: Moderators::parse_for("curator", CURATORS).expect("curators"),
             upload_limit: 1 << 20,
             web_dir: a.root.join("web"),
         })

@@ -221,10 +221,14 @@ layer.addEventListener("click", (e) => {
 // the key, and a keyboard visitor could not leave the canvas. The listener runs before the
 // canvas's own, in the capture phase.
 const canvas = document.getElementById("cloudhall");
+// In a frame (the studio's preview), Tab from the panorama, the page's last stop, goes on to the
+// page around it, so that the frame is no trap.
+const framed = window.self !== window.top;
 window.addEventListener("keydown", (e) => {
   if (e.key !== "Tab" || document.activeElement !== canvas) return;
-  e.preventDefault();
   e.stopImmediatePropagation();
+  if (framed && !e.shiftKey) return;
+  e.preventDefault();
   const controls = [...layer.querySelectorAll("a[href], button, input, textarea")];
   (e.shiftKey ? controls[controls.length - 1] : controls[0])?.focus();
 }, true);

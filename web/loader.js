@@ -135,7 +135,8 @@ function handOver() {
     firstCanvas.hidden = true;
     status.hidden = true;
     loading.classList.add("gone");
-    document.getElementById("cloudhall").focus();
+    // Not in a frame (the studio's preview): the page around it keeps the keyboard.
+    if (window.self === window.top) document.getElementById("cloudhall").focus();
   });
   keepOffline();
   // The phone's orientation and the VR glasses mode's page side, once the viewer runs.

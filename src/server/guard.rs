@@ -57,24 +57,29 @@ impl Moderators {
     /// `name:token` pairs separated by commas or new lines (`#` comments); a spec that is one
     /// bare token is the moderator called `moderator`. Empty: no moderation.
     pub fn parse(spec: &str) -> Result<Moderators, String> {
+        Moderators::parse_for("moderator", spec)
+    }
+
+    /// [`Moderators::parse`] for another role (`curator`), named so in its messages.
+    pub fn parse_for(role: &str, spec: &str) -> Result<Moderators, String> {
         let entries: Vec<&str> =
             spec.split([',', '\n']).map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
         if let [one] = entries.as_slice()
             && !one.contains(':')
         {
-            return Ok(Moderators { tokens: vec![("moderator".into(), one.to_string())] });
+            return Ok(Moderators { tokens: vec![(role.into(), one.to_string())] });
         }
         let mut tokens = Vec::new();
         for e in entries {
             let Some((name, token)) = e.split_once(':') else {
-                return Err(format!("`{e}` is not `name:token` (each moderator's token needs a name)"));
+                return Err(format!("`{e}` is not `name:token` (each {role}'s token needs a name)"));
             };
             let (name, token) = (name.trim(), token.trim());
             if name.is_empty() || token.len() < 8 {
-                return Err(format!("moderator `{name}`: give a name and a token of at least 8 characters"));
+                return Err(format!("{role} `{name}`: give a name and a token of at least 8 characters"));
             }
             if tokens.iter().any(|(n, _): &(String, String)| n == name) {
-                return Err(format!("moderator `{name}` is named twice"));
+                return Err(format!("{role} `{name}` is named twice"));
             }
             tokens.push((name.to_string(), token.to_string()));
         }

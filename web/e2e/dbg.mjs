@@ -1,17 +1,18 @@
 import { launchBrowser } from "./common.mjs";
 const b = await launchBrowser();
-const page = await b.newPage({ viewport: { width: 1280, height: 720 } });
-page.on("console", (m) => console.log("console:", m.text().slice(0, 300)));
-page.on("pageerror", (e) => console.log("pageerror:", String(e).slice(0, 300)));
-page.on("requestfailed", (r) => console.log("failed:", r.url()));
-page.on("response", (r) => { if (r.status() >= 400) console.log("status", r.status(), r.url()); });
+const page = await b.newPage({ viewport: { width: 1024, height: 768 }, hasTouch: true });
 await page.goto("http://127.0.0.1:18555/studio");
-await page.fill("#token", "curator-token-x");
-await page.press("#token", "Enter");
+await page.evaluate(() => sessionStorage.setItem("cloudhall-curator", "curator-token-x"));
+await page.reload();
 await page.waitForSelector("#app:not([hidden])");
 await page.click("#sites li button.pick");
-await page.waitForTimeout(20000);
-const st = await page.evaluate(() => { const w = document.querySelector("#frame").contentWindow; return { href: w.location.href, ds: { ...w.document.body.dataset } }; });
-console.log(JSON.stringify(st));
-await page.screenshot({ path: "/tmp/dbg/studio.png" });
+await page.waitForSelector("#f-name-zh");
+await page.waitForTimeout(8000);
+for (let k = 0; k < 40; k++) {
+  await page.keyboard.press("Tab");
+  const d = await page.evaluate(() => { const e = document.activeElement; return e ? e.tagName + "#" + e.id + " " + (e.textContent || "").slice(0, 20) : "none"; });
+  let inner = "";
+  if (d.startsWith("IFRAME")) inner = await page.evaluate(() => { const e = document.querySelector("#frame").contentDocument.activeElement; return e ? e.tagName + "#" + e.id + " " + (e.textContent || "").slice(0, 30) : "none"; });
+  console.log(k, d, inner);
+}
 await b.close();

@@ -147,9 +147,28 @@ test("a new curator builds a two-scene site, publishes it, a visitor walks it, a
     await uploadPanorama(page, `${id}.png`);
   }
 
+  // A third scene: moved up, renamed, then removed again.
+  await page.fill("#new-scene-id", "spare");
+  await page.press("#new-scene-id", "Enter");
+  await page.click("button[aria-label='Move spare up']");
+  assert.deepEqual(await page.evaluate(() => S.site.scenes.map((s) => s.id)), ["gate", "spare", "hall"]);
+  await page.click("#scenes li:nth-child(3) button.pick");
+  await type(page, "#f-scenes-1-id", "spare-room");
+  assert.deepEqual(await page.evaluate(() => S.site.scenes.map((s) => s.id)), ["gate", "spare-room", "hall"]);
+  await page.click("text=Remove scene spare-room");
+  assert.deepEqual(await page.evaluate(() => S.site.scenes.map((s) => s.id)), ["gate", "hall"]);
+
   // A Go each way, placed by clicking at the middle of the panorama: a visitor arriving faces it.
   await page.click("#scenes li:nth-child(2) button.pick");
   await frameShows(page, "gate");
+  // The gate is where visitors enter; its start view and zoom limits are taken from the view.
+  await page.check("input[name=start]");
+  assert.equal(await page.evaluate(() => S.site.start_scene), "gate");
+  await page.click("#start-here");
+  const look = await page.evaluate(() => frameView());
+  assert.deepEqual(await page.evaluate(() => S.site.scenes[0].view), { yaw: look.yaw, pitch: look.pitch, hfov: look.hfov });
+  await page.click("text=Closest zoom = now");
+  assert.equal(await page.evaluate(() => S.site.scenes[0].limits.min_hfov), Math.round(look.hfov));
   await page.screenshot({ path: join(docs, "scene.png") });
   await page.click("[data-place=go]");
   await clickStage(page, 0.5, 0.5);
@@ -278,7 +297,7 @@ test("on a tablet the studio fits the screen, and every control is reached with 
   const wanted = await page.evaluate(() => [...document.querySelectorAll("#app button:not([disabled]), #app input, #app select, #app textarea")]
     .filter((e) => e.offsetParent !== null).length);
   const reached = new Set();
-  for (let k = 0; k < wanted + 20; k++) {
+  for (let k = 0; k < wanted + 60; k++) {
     await page.keyboard.press("Tab");
     const id = await page.evaluate(() => {
       const e = document.activeElement;
