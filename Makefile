@@ -16,9 +16,10 @@ APT_PACKAGES := pkg-config libasound2-dev libudev-dev libx11-dev libxcursor1 lib
 # The browser build (`make web`): brotli, fontTools (the first screen's font subset), and Node for
 # npm's binaryen (wasm-opt; Debian's is too old).
 APT_WEB := brotli python3-fonttools
-# The browser tests: Debian's Chromium, driven by playwright-core under Node; and Pannellum's own
-# pyramid generator (generate.py from its npm package), which runs nona (hugin-tools) and Pillow.
-APT_E2E := chromium hugin-tools python3-pil
+# The browser tests: Debian's Chromium, driven by playwright-core under Node; Pannellum's own
+# pyramid generator (generate.py from its npm package), which runs nona (hugin-tools) and Pillow;
+# a Chinese font, so that the studio's screenshots for the README show its Chinese labels.
+APT_E2E := chromium hugin-tools python3-pil fonts-wqy-microhei
 # Regenerating the sample content (`make content`).
 APT_CONTENT := espeak-ng vorbis-tools fonts-wqy-microhei
 

@@ -161,9 +161,9 @@ test("a new curator builds a two-scene site, publishes it, a visitor walks it, a
   // A Go each way, placed by clicking at the middle of the panorama: a visitor arriving faces it.
   await page.click("#scenes li:nth-child(2) button.pick");
   await frameShows(page, "gate");
-  // The gate is where visitors enter; its start view and zoom limits are taken from the view.
-  await page.check("input[name=start]");
-  assert.equal(await page.evaluate(() => S.site.start_scene), "gate");
+  // The first scene is where visitors enter until another is chosen; the gate's start view and
+  // zoom limits are taken from the view.
+  assert.equal(await page.isChecked("input[name=start]"), true);
   await page.click("#start-here");
   const look = await page.evaluate(() => frameView());
   assert.deepEqual(await page.evaluate(() => S.site.scenes[0].view), { yaw: look.yaw, pitch: look.pitch, hfov: look.hfov });
@@ -190,16 +190,24 @@ test("a new curator builds a two-scene site, publishes it, a visitor walks it, a
   await type(page, "#f-scenes-0-hotspots-1-kind-body-zh", "这座展馆在工作室里建成。");
   await type(page, "#f-scenes-0-hotspots-1-kind-body-en", "This hall was built in the studio.");
   // Undo takes the last change back, redo brings it again.
-  await page.keyboard.press("Control+z");
+  await page.click("#undo");
   assert.equal(await page.evaluate(() => S.site.scenes[0].hotspots[1].kind.Info.body.en), "");
+  // Ctrl+Y outside a text field (inside one, the field's own undo works on its text).
+  await page.locator("#redo").focus();
   await page.keyboard.press("Control+y");
   assert.equal(await page.evaluate(() => S.site.scenes[0].hotspots[1].kind.Info.body.en), "This hall was built in the studio.");
 
   await page.click("#scenes li:nth-child(3) button.pick");
   await frameShows(page, "hall");
+  await page.check("input[name=start]");
+  assert.equal(await page.evaluate(() => S.site.start_scene), "hall", "visitors now enter at the hall");
   await page.click("[data-place=go]");
   await clickStage(page, 0.5, 0.5);
   assert.equal(await page.evaluate(() => S.site.scenes[1].hotspots[0].kind.Go.scene), "gate");
+  // Saved, the preview redraws the scene with the new hotspot, as visitors will see it.
+  await saved(page);
+  await frameShows(page, "hall");
+  await page.waitForTimeout(1500);
   await page.screenshot({ path: join(docs, "hotspots.png") });
 
   // Narration for the hall, recorded from the (fake) microphone, with two subtitle lines timed

@@ -218,7 +218,7 @@ async function flush() {
 async function save() {
   S.saveTimer = null;
   if (!S.site) return;
-  const r = await api("PUT", "/api/v1/studio/sites/" + encodeURIComponent(S.site.id), { rev: S.rev, site: S.site });
+  const r = await api("PUT", "/api/v1/studio/sites/" + encodeURIComponent(S.site.id), { rev: S.rev, site: pruned(S.site) });
   if (r.status === 200) {
     S.rev = r.data.rev;
     S.check = r.data.check;
@@ -234,6 +234,18 @@ async function save() {
     $("#save-state").textContent = "未保存 Not saved";
     say((r.data && r.data.error) || "not saved", "bad");
   }
+}
+
+/** The site as saved: a description left empty in both languages is no description (the
+ * fields show for every scene and hotspot, and an empty pair is not a mistake). */
+function pruned(site) {
+  const copy = JSON.parse(JSON.stringify(site));
+  const empty = (t) => t && !t.zh.trim() && !t.en.trim();
+  for (const sc of copy.scenes) {
+    if (empty(sc.description)) delete sc.description;
+    for (const h of sc.hotspots) if (empty(h.description)) delete h.description;
+  }
+  return copy;
 }
 
 function conflictMessage(c) {
@@ -265,6 +277,12 @@ function showFrame(keep = false, sceneId) {
   const sc = scene();
   if (!S.site || !sc || !S.me) return;
   // While a Go's arrival view is being chosen, the frame stays on the Go's target.
+  if (sc.panorama.Equirect === "" && !sceneId) {
+    // Nothing to draw yet: the viewer would only say the file is missing.
+    $("#frame").removeAttribute("src");
+    $("#status").textContent = "上传这个场景的全景照片 Upload this scene's panorama on the right.";
+    return drawMarkers();
+  }
   const arrival = S.arrival && S.sel.kind === "hotspot" && S.sel.index === S.arrival.hotspot ? S.arrival.scene : null;
   const id = sceneId || arrival || sc.id;
   const q = new URLSearchParams({ site: S.site.id, scene: id });
