@@ -324,12 +324,29 @@ async fn uploads_are_checked_before_anything_is_kept() {
         said,
         tiles_says.replace(&repo().join("tests/fixtures/assets/corrupt.jpg").display().to_string(), "photo.jpg")
     );
-    assert!(said.starts_with("photo.jpg is corrupt"), "{said}");
+    assert!(said.starts_with("photo.jpg is truncated"), "{said}");
+    let (code, v) = s
+        .upload(&format!("{}?site=gamma&scene=gate&name=notes.jpg", api::PANORAMA), ALICE, b"not a photo".to_vec())
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "notes.jpg is not a JPEG or PNG image");
 
     let (code, v) =
         s.upload(&format!("{}?site=gamma&scene=gate&name=wide.png", api::PANORAMA), ALICE, png(3000, 1000)).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v["error"].as_str().unwrap_or("").starts_with("wide.png is 3000x1000, not 2:1"), "{v}");
+
+    // Too large (a JPEG whose header claims 30000x15000): the same words as the command line's.
+    let mut huge = panorama_jpeg(64, 32);
+    let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).expect("a baseline JPEG has SOF0");
+    huge[sof + 5..sof + 7].copy_from_slice(&15000u16.to_be_bytes());
+    huge[sof + 7..sof + 9].copy_from_slice(&30000u16.to_be_bytes());
+    let (code, v) = s.upload(&format!("{}?site=gamma&scene=gate&name=huge.jpg", api::PANORAMA), ALICE, huge).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"].as_str().unwrap_or("").starts_with("huge.jpg is 30000x15000, larger than the 24576x12288"),
+        "{v}"
+    );
 
     let (code, v) = s.upload(&format!("{}?site=../x&scene=gate", api::PANORAMA), ALICE, png(4, 2)).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{v}");

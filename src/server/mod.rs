@@ -740,7 +740,8 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
             .await;
     match studio::curator_tokens(&config.data_dir) {
         Some(spec) => {
-            let curators = guard::Moderators::parse_for("curator", &spec).map_err(|e| format!("the curators' tokens: {e}"))?;
+            let curators =
+                guard::Moderators::parse_for("curator", &spec).map_err(|e| format!("the curators' tokens: {e}"))?;
             state.enable_studio(studio::StudioConfig {
                 tour_dir: config.tour_dir.clone(),
                 data_dir: config.data_dir.clone(),

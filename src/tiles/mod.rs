@@ -96,7 +96,11 @@ pub fn check_input(input: &Path) -> Result<(u32, u32), String> {
         .with_guessed_format()
         .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     match reader.format() {
-        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png) => {}
+        // A JPEG cut short is refused here, before any work (the decoder would grey the rest).
+        Some(image::ImageFormat::Jpeg) => {
+            is_jpeg(input)?;
+        }
+        Some(image::ImageFormat::Png) => {}
         _ => return Err(format!("{} is not a JPEG or PNG image", input.display())),
     }
     let (w, h) =
