@@ -264,3 +264,30 @@ fn a_streamed_jpeg_makes_the_same_pyramid_as_one_decoded_whole() {
     assert!(worst < 2.0, "a streamed tile differs by {worst:.2} per channel");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--out` pointed at a folder of the curator's own files (here the photos' folder) is refused
+/// and nothing in it is touched; a folder that is a pyramid, or empty, is replaced.
+#[test]
+fn only_a_pyramid_or_an_empty_folder_is_replaced() {
+    let dir = scratch("replace");
+    let photos = dir.join("photos");
+    std::fs::create_dir_all(&photos).expect("dir");
+    let input = panorama(&photos, "hall.jpg", 2048);
+    std::fs::write(photos.join("notes.txt"), "the hall, 2026").expect("write");
+    let before = listing(&photos);
+    let (ok, _, stderr) = tiles(&[input.to_str().expect("utf8"), "--out", photos.to_str().expect("utf8")]);
+    assert!(!ok, "the photos' folder was replaced");
+    assert!(stderr.contains("not a pyramid") && stderr.contains("new or empty folder"), "{stderr}");
+    assert_eq!(listing(&photos), before, "every photo is still there");
+
+    let out = dir.join("pyr");
+    for round in 0..2 {
+        let (ok, _, stderr) = tiles(&[input.to_str().expect("utf8"), "--out", out.to_str().expect("utf8")]);
+        assert!(ok, "round {round}: {stderr}");
+        assert!(out.join("config.json").is_file());
+    }
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let (ok, _, stderr) = tiles(&[input.to_str().expect("utf8"), "--out", empty.to_str().expect("utf8")]);
+    assert!(ok, "{stderr}");
+}

@@ -269,6 +269,20 @@ fn encode(rgb: &[u8], w: u32, h: u32, path: &Path, quality: u8) -> Result<(), St
     std::io::Write::flush(&mut writer).map_err(|e| fail(&e))
 }
 
+/// Whether `out` may be replaced by a new pyramid: when it is missing, empty, or a pyramid this
+/// command made (it has its `config.json`). Anything else is someone's files (the photos' own
+/// folder, say), which are never deleted.
+fn replaceable(out: &Path) -> Result<(), String> {
+    let Ok(mut entries) = std::fs::read_dir(out) else { return Ok(()) };
+    if entries.next().is_none() || out.join(CONFIG).is_file() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is a folder with other files in it, not a pyramid (it has no {CONFIG}): the pyramid would replace it, so give a new or empty folder for --out",
+        out.display()
+    ))
+}
+
 /// A temporary folder beside the output, removed unless [`Staging::publish`] renames it into
 /// place.
 struct Staging {
@@ -282,6 +296,7 @@ impl Staging {
         if out.is_file() {
             return Err(format!("{} is a file: give a folder for the pyramid", out.display()));
         }
+        replaceable(out)?;
         let name =
             out.file_name().ok_or_else(|| format!("{} names no folder", out.display()))?.to_string_lossy().into_owned();
         let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -305,6 +320,8 @@ impl Staging {
         ));
         let had_old = self.out.exists();
         if had_old {
+            // Checked again: the folder may have changed while the tiles were made.
+            replaceable(&self.out)?;
             std::fs::rename(&self.out, &old).map_err(|e| format!("cannot replace {}: {e}", self.out.display()))?;
         }
         if let Err(e) = std::fs::rename(&self.tmp, &self.out) {

@@ -236,6 +236,11 @@ test("a new curator builds a two-scene site, publishes it, a visitor walks it, a
     await clickAt(page, "#plan-wrap img", fx, 0.5);
     await page.waitForSelector(`#plan-wrap .pin:text("${id}")`);
   }
+  // North from the panorama: the direction the preview looks in is plan-up.
+  const facing = await page.evaluate(() => frameView());
+  await page.click("#plan-north");
+  const north = await page.evaluate((id) => S.site.floor_plan.positions.find((p) => p.scene === id).north, facing.scene);
+  assert.equal(north, Math.round(((((-facing.yaw) % 360) + 360) % 360) * 10) / 10, `${JSON.stringify(facing)} -> ${north}`);
   const positions = await page.evaluate(() => S.site.floor_plan.positions);
   assert.deepEqual(positions.map((p) => p.scene), ["gate", "hall"]);
   assert.ok(Math.abs(positions[0].x - 0.25) < 0.02 && Math.abs(positions[1].x - 0.75) < 0.02, JSON.stringify(positions));
@@ -300,6 +305,7 @@ test("on a tablet the studio fits the screen, and every control is reached with 
   await page.waitForSelector("#f-name-zh");
   const width = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
   assert.ok(width[0] <= width[1], `no sideways scrolling: ${width}`);
+  await frameShows(page, "gate");
   await page.screenshot({ path: join(docs, "tablet.png") });
   // Every button, field and list entry on the page is reached by Tab, in turn.
   const wanted = await page.evaluate(() => [...document.querySelectorAll("#app button:not([disabled]), #app input, #app select, #app textarea")]
