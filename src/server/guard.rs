@@ -53,6 +53,9 @@ pub struct Moderators {
     tokens: Vec<(String, String)>,
 }
 
+/// The shortest token the staff may use, bare or named.
+pub const MIN_TOKEN: usize = 8;
+
 impl Moderators {
     /// `name:token` pairs separated by commas or new lines (`#` comments); a spec that is one
     /// bare token is the moderator called `moderator`. Empty: no moderation.
@@ -67,6 +70,10 @@ impl Moderators {
         if let [one] = entries.as_slice()
             && !one.contains(':')
         {
+            // As long as a named one: a short bare token is as guessable.
+            if one.len() < MIN_TOKEN {
+                return Err(format!("the {role}'s token is {} characters: give at least {MIN_TOKEN}", one.len()));
+            }
             return Ok(Moderators { tokens: vec![(role.into(), one.to_string())] });
         }
         let mut tokens = Vec::new();
@@ -75,8 +82,8 @@ impl Moderators {
                 return Err(format!("`{e}` is not `name:token` (each {role}'s token needs a name)"));
             };
             let (name, token) = (name.trim(), token.trim());
-            if name.is_empty() || token.len() < 8 {
-                return Err(format!("{role} `{name}`: give a name and a token of at least 8 characters"));
+            if name.is_empty() || token.len() < MIN_TOKEN {
+                return Err(format!("{role} `{name}`: give a name and a token of at least {MIN_TOKEN} characters"));
             }
             if tokens.iter().any(|(n, _): &(String, String)| n == name) {
                 return Err(format!("{role} `{name}` is named twice"));
@@ -273,6 +280,8 @@ mod tests {
         assert_eq!(m.who("token-cccc"), None);
         assert_eq!(Moderators::parse("s3cret-token").unwrap().who("s3cret-token"), Some("moderator"));
         assert!(Moderators::parse("").unwrap().is_empty());
+        assert!(Moderators::parse("abc").unwrap_err().contains("at least 8"), "a bare token is held to the same length");
+        assert!(Moderators::parse_for("curator", "abc").unwrap_err().contains("curator's token"));
         assert!(Moderators::parse("alice:short").unwrap_err().contains("8 characters"));
         assert!(Moderators::parse("alice:token-aaaa,alice:token-bbbb").unwrap_err().contains("twice"));
         assert!(Moderators::parse("alice:token-aaaa,nonameatall").unwrap_err().contains("name:token"));
