@@ -154,6 +154,14 @@ async fn assets_with_validators_range_and_no_way_out(api: Api) {
         let (s, _, _) = api.call(Request::get(bad).body(Body::empty()).expect("req")).await;
         assert!(s == StatusCode::NOT_FOUND || s == StatusCode::BAD_REQUEST, "{bad}: {s}");
     }
+    // A folder is no asset, and nothing sends the client outside `/assets` (a redirect made
+    // under the prefix used to lose it: `/assets/.` went to `/./`).
+    for folder in ["/assets/.", "/assets/", "/assets"] {
+        let (s, h, _) = api.call(Request::get(folder).body(Body::empty()).expect("req")).await;
+        let to = h.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(!s.is_redirection() || to.starts_with("/assets"), "{folder}: {s} to {to}");
+        assert!(s.is_client_error() || s.is_redirection(), "{folder}: {s}");
+    }
 }
 
 async fn visits_are_counted_in_stats(api: Api) {
@@ -653,4 +661,67 @@ async fn the_web_viewer_is_served_at_the_root_precompressed() {
     let body = res.into_body().collect().await.expect("body").to_bytes();
     let v: Value = serde_json::from_slice(&body).expect("json");
     assert!(v["error"].as_str().is_some_and(|e| e.contains("make web")), "{v}");
+}
+
+/// Send `bytes` on a fresh connection to `addr` and read until the server closes it (or
+/// `wait` passes): what came back, and whether it was closed.
+async fn raw_exchange(addr: std::net::SocketAddr, bytes: &[u8], wait: std::time::Duration) -> (String, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let _ = s.write_all(bytes).await;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&out).into_owned(), true),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&out).into_owned(), false),
+        }
+    }
+}
+
+/// The listening loop's limits: a 100 KB header is answered 431, a client that never finishes
+/// its headers is cut off at the deadline, and past the connection cap a new connection is
+/// closed at once (and served again when one closes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_limits_headers_slow_clients_and_connections() {
+    use cloudhall::server::http::{Limits, serve};
+    let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
+    let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
+    let state = AppState::new(tour, store, WordList::parse("spam"), None).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let limits =
+        Limits { header_timeout: std::time::Duration::from_millis(800), max_connections: 3, ..Limits::default() };
+    tokio::spawn(serve(listener, router(state), limits, std::future::pending()));
+    let second = std::time::Duration::from_secs(1);
+
+    let (answer, _) =
+        raw_exchange(addr, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5 * second).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let big = format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(100_000));
+    let (answer, closed) = raw_exchange(addr, big.as_bytes(), 5 * second).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "a 100 KB header: {answer:?}");
+    assert!(closed);
+
+    let started = std::time::Instant::now();
+    let (answer, closed) =
+        raw_exchange(addr, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: still typ", 5 * second).await;
+    assert!(closed && !answer.contains(" 200 "), "headers that never end: {answer:?}");
+    assert!(started.elapsed() < 3 * second, "cut off at the deadline: {:?}", started.elapsed());
+
+    // Three connections open: a fourth is closed without an answer.
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(tokio::net::TcpStream::connect(addr).await.expect("connect"));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (answer, closed) = raw_exchange(addr, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 5 * second).await;
+    assert!(closed && answer.is_empty(), "past the cap: {answer:?}");
+    open.pop();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (answer, _) =
+        raw_exchange(addr, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5 * second).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "a slot is free again: {answer:?}");
 }

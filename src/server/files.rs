@@ -19,7 +19,15 @@ pub fn service(dir: &Path) -> Router {
         ApiError(StatusCode::NOT_FOUND, format!("no asset `{}`", uri.path().trim_start_matches('/')))
     });
     Router::new()
-        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip().not_found_service(not_found))
+        // A folder is no asset: no redirect to its trailing slash either, which, made under the
+        // `/assets` prefix, would send the client out of it (`/assets/.` to `/./`).
+        .fallback_service(
+            ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false)
+                .not_found_service(not_found),
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=3600"),

@@ -280,7 +280,10 @@ mod tests {
         assert_eq!(m.who("token-cccc"), None);
         assert_eq!(Moderators::parse("s3cret-token").unwrap().who("s3cret-token"), Some("moderator"));
         assert!(Moderators::parse("").unwrap().is_empty());
-        assert!(Moderators::parse("abc").unwrap_err().contains("at least 8"), "a bare token is held to the same length");
+        assert!(
+            Moderators::parse("abc").unwrap_err().contains("at least 8"),
+            "a bare token is held to the same length"
+        );
         assert!(Moderators::parse_for("curator", "abc").unwrap_err().contains("curator's token"));
         assert!(Moderators::parse("alice:short").unwrap_err().contains("8 characters"));
         assert!(Moderators::parse("alice:token-aaaa,alice:token-bbbb").unwrap_err().contains("twice"));

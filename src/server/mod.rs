@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod files;
 pub mod guard;
+pub mod http;
 pub mod live;
 pub mod metrics;
 pub mod stats;
@@ -37,6 +38,8 @@ use store::{OfferingKind, Store, Target, Written};
 
 /// Request bodies larger than this are refused.
 pub const BODY_LIMIT: usize = 16 * 1024;
+/// The longest a request may take to be answered (408 after), uploads to the studio aside.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What `cloudhall serve` was asked to do.
 #[derive(Debug, Clone)]
@@ -375,6 +378,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/sessions", post(create_session))
         .route("/api/v1/sessions/{code}", get(session_info))
         .route("/api/v1/sessions/{code}/ws", get(session_ws))
+        // A request's answer is bounded in time (a WebSocket's upgrade answers at once; the
+        // studio's uploads, which may take long on a slow link, are merged after).
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .merge(studio::routes())
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -757,15 +763,9 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
             config.data_dir.display()
         ),
     }
-    // Live sessions send many small messages: no waiting to fill packets (Nagle).
-    let listener = axum::serve::ListenerExt::tap_io(
-        tokio::net::TcpListener::bind(config.addr)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?,
-        |tcp: &mut tokio::net::TcpStream| {
-            let _ = tcp.set_nodelay(true);
-        },
-    );
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     tracing::info!(
         "serving {} ({} sites) on http://{} with {}",
         config.tour_dir.display(),
@@ -774,14 +774,13 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
         store::redact(&url)
     );
     let hub = state.live.clone();
-    axum::serve(listener, router_with_web(state, &config.web_dir).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Live connections are told to reconnect rather than waited for.
-            hub.close_all();
-        })
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    http::serve(listener, router_with_web(state, &config.web_dir), http::Limits::default(), async move {
+        shutdown_signal().await;
+        // Live connections are told to reconnect rather than waited for.
+        hub.close_all();
+    })
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
