@@ -128,6 +128,7 @@ async function openSite(id) {
   S.rev = r.data.editing.rev;
   S.published = r.data.editing.published;
   S.check = r.data.check;
+  $("#save-state").textContent = r.data.editing.draft ? `草稿 Draft (revision ${S.rev})` : S.published ? "已发布，没有草稿 Published; no draft" : "";
   S.undo = [];
   S.redo = [];
   S.scene = 0;
