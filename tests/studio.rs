@@ -590,3 +590,20 @@ async fn a_second_instance_serves_what_the_first_published() {
     }
     assert_eq!(ids, ["alpha", "beta", "gamma"], "the second instance serves the publish");
 }
+
+/// Tokens cannot be guessed by trying: after ten wrong ones from an address, every sign-in
+/// from it waits (429), the right token too; moderators' and curators' alike.
+#[tokio::test]
+async fn wrong_tokens_are_throttled() {
+    let s = Studio::sqlite().await;
+    for i in 0..10 {
+        let (code, _) = s.get(api::ME, Some(&format!("guess-{i:04}"))).await;
+        assert_eq!(code, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let (code, v) = s.get(api::ME, Some("guess-9999")).await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    let (code, _) = s.get(api::ME, Some(ALICE)).await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS, "the right token waits too");
+    let (code, _) = s.get("/api/v1/memorial/pending", Some(MODERATOR)).await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS, "the moderators' sign-in shares the count");
+}

@@ -11,13 +11,13 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::stats::Rendered;
-use super::{ApiError, AppState, bad, body, internal};
+use super::{ApiError, AppState, bad, body, guard, internal};
 
 /// The moderation page (static: it asks the API for everything).
 const ADMIN_PAGE: &str = include_str!("admin.html");
@@ -35,30 +35,36 @@ pub async fn admin_page() -> Response {
         .into_response()
 }
 
-/// The moderator a request's bearer token names, or 401 with why.
-pub fn moderator(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
-    if s.moderators.is_empty() {
-        return Err(ApiError(
-            StatusCode::UNAUTHORIZED,
-            "moderation is not enabled on this server (no moderator token is set)".into(),
-        ));
+/// A request from a moderator: their name, from the bearer token; 401 without a valid one, 429
+/// after many wrong tokens from one address.
+pub struct Moderator(pub String);
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for Moderator {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, s: &Arc<AppState>) -> Result<Self, ApiError> {
+        if s.moderators.is_empty() {
+            return Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                "moderation is not enabled on this server (no moderator token is set)".into(),
+            ));
+        }
+        let presented = super::bearer(&parts.headers).to_string();
+        let super::ClientAddr(addr) =
+            super::ClientAddr::from_request_parts(parts, s).await.unwrap_or_else(|e| match e {});
+        s.sign_ins.attempt(&addr, || s.moderators.who(&presented).map(str::to_string)).map(Moderator).map_err(|r| {
+            match r {
+                guard::Refused::Wrong => {
+                    ApiError(StatusCode::UNAUTHORIZED, "a valid moderator token is required".into())
+                }
+                guard::Refused::TooMany => super::limited("sign-in attempts from this address"),
+            }
+        })
     }
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .trim();
-    s.moderators
-        .who(presented)
-        .map(str::to_string)
-        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "a valid moderator token is required".into()))
 }
 
 /// `GET /api/v1/memorial/pending`: the messages waiting, oldest first, each with the listed
 /// words it contains; and who is asking.
-pub async fn pending(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    let who = moderator(&s, &headers)?;
+pub async fn pending(State(s): State<Arc<AppState>>, Moderator(who): Moderator) -> Result<Json<Value>, ApiError> {
     let list = s.store.pending().await.map_err(internal)?;
     let messages: Vec<Value> = list
         .into_iter()
@@ -83,8 +89,7 @@ async fn decide(s: &AppState, who: &str, id: i64, approve: bool) -> Result<bool,
     Ok(true)
 }
 
-async fn review_one(s: Arc<AppState>, headers: HeaderMap, id: String, approve: bool) -> Result<Json<Value>, ApiError> {
-    let who = moderator(&s, &headers)?;
+async fn review_one(s: Arc<AppState>, who: String, id: String, approve: bool) -> Result<Json<Value>, ApiError> {
     let id: i64 = id.parse().map_err(|_| bad(format!("`{id}` is not a message id")))?;
     if !decide(&s, &who, id, approve).await? {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no message {id}")));
@@ -94,18 +99,18 @@ async fn review_one(s: Arc<AppState>, headers: HeaderMap, id: String, approve: b
 
 pub async fn approve(
     State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Moderator(who): Moderator,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    review_one(s, headers, id, true).await
+    review_one(s, who, id, true).await
 }
 
 pub async fn reject(
     State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Moderator(who): Moderator,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    review_one(s, headers, id, false).await
+    review_one(s, who, id, false).await
 }
 
 #[derive(Deserialize)]
@@ -119,10 +124,9 @@ struct ReviewIn {
 /// `POST /api/v1/memorial/review`: a decision on several messages at once.
 pub async fn review_many(
     State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Moderator(who): Moderator,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let who = moderator(&s, &headers)?;
     let r: ReviewIn = body(raw)?;
     let approve = match r.decision.as_str() {
         "approve" => true,
@@ -141,8 +145,7 @@ pub async fn review_many(
 }
 
 /// `GET /api/v1/memorial/decisions`: the latest decisions, newest first.
-pub async fn decisions(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    moderator(&s, &headers)?;
+pub async fn decisions(State(s): State<Arc<AppState>>, _: Moderator) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "decisions": s.store.decisions(200).await.map_err(internal)? })))
 }
 

@@ -163,6 +163,42 @@ pub fn check_message(name: &str, text: &str, words: &WordList) -> Result<(), Str
     Ok(())
 }
 
+/// Failed staff sign-ins (moderators', curators') per client address: 10, then one a minute.
+/// Past that, every attempt from the address is refused (429) until it refills, the right token
+/// or not, so that tokens cannot be guessed by trying.
+#[derive(Debug)]
+pub struct SignIns(std::sync::Mutex<RateLimiter>);
+
+/// Why a sign-in was refused.
+pub enum Refused {
+    Wrong,
+    TooMany,
+}
+
+impl Default for SignIns {
+    fn default() -> SignIns {
+        SignIns(std::sync::Mutex::new(RateLimiter::new(10, Duration::from_secs(60))))
+    }
+}
+
+impl SignIns {
+    /// Who `check` says the token is, counting a failure against `addr`.
+    pub fn attempt<T>(&self, addr: &str, check: impl FnOnce() -> Option<T>) -> Result<T, Refused> {
+        let mut failures = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if !failures.has(addr, now) {
+            return Err(Refused::TooMany);
+        }
+        match check() {
+            Some(who) => Ok(who),
+            None => {
+                failures.allow(addr, now);
+                Err(Refused::Wrong)
+            }
+        }
+    }
+}
+
 /// A token bucket per key: `burst` at once, refilled at `per` a token.
 #[derive(Debug)]
 pub struct RateLimiter {
@@ -195,6 +231,13 @@ impl RateLimiter {
         } else {
             false
         }
+    }
+
+    /// Whether `key` has a token left at `now`, without taking it.
+    pub fn has(&self, key: &str, now: Instant) -> bool {
+        self.buckets.get(key).is_none_or(|(tokens, at)| {
+            tokens + now.saturating_duration_since(*at).as_secs_f64() / self.per.as_secs_f64() >= 1.0
+        })
     }
 
     /// Forget keys that are full again, so the map does not grow without end.
@@ -255,6 +298,12 @@ mod tests {
 
     #[test]
     fn rate_limits_allow_a_burst_then_refill() {
+        let signins = SignIns::default();
+        for _ in 0..10 {
+            assert!(matches!(signins.attempt("1.2.3.4", || None::<()>), Err(Refused::Wrong)));
+        }
+        assert!(matches!(signins.attempt("1.2.3.4", || Some(())), Err(Refused::TooMany)), "even the right token waits");
+        assert!(signins.attempt("5.6.7.8", || Some(())).is_ok(), "other addresses are not held up");
         let mut r = RateLimiter::new(3, Duration::from_secs(10));
         let t0 = Instant::now();
         assert!(r.allow("a", t0) && r.allow("a", t0) && r.allow("a", t0));

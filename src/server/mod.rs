@@ -126,6 +126,8 @@ pub struct AppState {
     zone: String,
     /// Visits so far, for the visitors' counter.
     visit_counter: stats::VisitCounter,
+    /// Failed sign-ins of moderators and curators, per address.
+    sign_ins: guard::SignIns,
 }
 
 struct Limits {
@@ -181,6 +183,7 @@ impl AppState {
             stats: Mutex::new(None),
             zone,
             visit_counter,
+            sign_ins: guard::SignIns::default(),
             limits: Mutex::new(Limits {
                 // A visitor may lay about one offering every two seconds, in bursts of 30.
                 offerings_per_client: RateLimiter::new(30, std::time::Duration::from_secs(2)),
@@ -339,7 +342,7 @@ fn body<T: serde::de::DeserializeOwned>(raw: Result<Bytes, BytesRejection>) -> R
 }
 
 /// The client's address, when the server knows it.
-struct ClientAddr(String);
+pub struct ClientAddr(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
@@ -512,6 +515,16 @@ struct OfferingIn {
     kind: OfferingKind,
     client_id: String,
     idempotency_key: String,
+}
+
+/// The token of `Authorization: Bearer TOKEN`, or "".
+pub fn bearer(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim()
 }
 
 fn limited(what: &str) -> ApiError {

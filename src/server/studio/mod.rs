@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 
-use super::{ApiError, AppState, guard, internal};
+use super::{ApiError, AppState, bearer, guard, internal};
 use crate::api::studio as api;
 use crate::studio::Studio;
 
@@ -137,27 +137,24 @@ pub struct Curator {
     studio: Arc<StudioState>,
 }
 
-/// The token of `Authorization: Bearer TOKEN`, or "".
-fn bearer(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .trim()
-}
-
 impl FromRequestParts<Arc<AppState>> for Curator {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, s: &Arc<AppState>) -> Result<Self, ApiError> {
         let studio = studio_of(s)?;
         let token = bearer(&parts.headers).to_string();
-        let name = studio.curators.who(&token).map(str::to_string).ok_or_else(|| {
-            ApiError(
-                StatusCode::UNAUTHORIZED,
-                "a valid curator token is required (a moderator's token is not one)".into(),
-            )
-        })?;
+        let super::ClientAddr(addr) =
+            super::ClientAddr::from_request_parts(parts, s).await.unwrap_or_else(|e| match e {});
+        let name =
+            s.sign_ins.attempt(&addr, || studio.curators.who(&token).map(str::to_string)).map_err(|r| match r {
+                guard::Refused::Wrong => ApiError(
+                    StatusCode::UNAUTHORIZED,
+                    "a valid curator token is required (a moderator's token is not one)".into(),
+                ),
+                guard::Refused::TooMany => ApiError(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many wrong tokens from this address; wait a minute and try again".into(),
+                ),
+            })?;
         Ok(Curator { name, token, studio })
     }
 }
