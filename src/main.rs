@@ -223,6 +223,10 @@ struct ServeArgs {
     /// The largest file a curator may upload to the studio (a panorama, narration, a floor plan), in MB.
     #[arg(long, default_value_t = 256)]
     upload_limit_mb: u64,
+    /// A load balancer or reverse proxy in front of this server (repeat for several): from these
+    /// addresses the client is the one `X-Forwarded-For` names, for the rate limits.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -576,6 +580,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         live: cloudhall::server::live::LiveConfig { max_students: args.max_students, ..Default::default() },
         web_dir: args.web,
         upload_limit: args.upload_limit_mb.saturating_mul(1024 * 1024),
+        trusted_proxies: args.trusted_proxies,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

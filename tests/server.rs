@@ -725,3 +725,41 @@ async fn the_listener_limits_headers_slow_clients_and_connections() {
         raw_exchange(addr, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5 * second).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "a slot is free again: {answer:?}");
 }
+
+/// Behind a trusted proxy, the client is the address the proxy forwarded; from anyone else,
+/// `X-Forwarded-For` is only a claim and the peer counts.
+#[test]
+fn the_client_is_the_peer_unless_a_trusted_proxy_forwarded_it() {
+    use cloudhall::server::client_ip;
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("ip");
+    let proxy = [ip("10.0.0.1"), ip("10.0.0.2")];
+    let mut h = axum::http::HeaderMap::new();
+    h.insert("x-forwarded-for", "6.6.6.6, 1.2.3.4".parse().expect("header"));
+    assert_eq!(client_ip(ip("10.0.0.1"), &h, &proxy), ip("1.2.3.4"), "the nearest hop the proxy saw");
+    assert_eq!(client_ip(ip("9.9.9.9"), &h, &proxy), ip("9.9.9.9"), "a claim from an untrusted peer");
+    h.insert("x-forwarded-for", "1.2.3.4, 10.0.0.2".parse().expect("header"));
+    assert_eq!(client_ip(ip("10.0.0.1"), &h, &proxy), ip("1.2.3.4"), "through two proxies of ours");
+    assert_eq!(client_ip(ip("10.0.0.1"), &axum::http::HeaderMap::new(), &proxy), ip("10.0.0.1"));
+}
+
+/// Visits are rate-limited per address, and a client asking for session codes that do not exist
+/// runs out of tries (429) before it could walk the codes to find classes.
+#[tokio::test]
+async fn visits_and_wrong_session_codes_are_limited() {
+    let api = Api::sqlite().await;
+    let mut refused = 0;
+    for i in 0..320 {
+        let (s, _) =
+            api.post("/api/v1/visits", json!({"site": "alpha", "scene": "gate", "client_id": format!("c{i}")})).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "320 visits at once from one address are not all taken");
+    for i in 0..20 {
+        let (s, _) = api.get(&format!("/api/v1/sessions/{:06}", 100_000 + i)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "try {i}");
+    }
+    let (s, v) = api.get("/api/v1/sessions/999999").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+}

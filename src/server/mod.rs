@@ -16,8 +16,8 @@ pub mod web;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -60,6 +60,8 @@ pub struct ServerConfig {
     pub web_dir: PathBuf,
     /// The largest upload the studio takes, bytes.
     pub upload_limit: u64,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The tour as it is served: the model, and its JSON made once in every encoding.
@@ -128,6 +130,8 @@ pub struct AppState {
     visit_counter: stats::VisitCounter,
     /// Failed sign-ins of moderators and curators, per address.
     sign_ins: guard::SignIns,
+    /// Proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
+    pub trusted_proxies: OnceLock<Vec<std::net::IpAddr>>,
 }
 
 struct Limits {
@@ -135,6 +139,9 @@ struct Limits {
     messages_per_client: RateLimiter,
     messages_per_address: RateLimiter,
     sessions_per_address: RateLimiter,
+    visits_per_address: RateLimiter,
+    /// Session codes asked for that do not exist: a stranger walking the codes runs out.
+    code_misses_per_address: RateLimiter,
 }
 
 #[derive(Default)]
@@ -184,6 +191,7 @@ impl AppState {
             zone,
             visit_counter,
             sign_ins: guard::SignIns::default(),
+            trusted_proxies: OnceLock::new(),
             limits: Mutex::new(Limits {
                 // A visitor may lay about one offering every two seconds, in bursts of 30.
                 offerings_per_client: RateLimiter::new(30, std::time::Duration::from_secs(2)),
@@ -192,6 +200,10 @@ impl AppState {
                 messages_per_address: RateLimiter::new(20, minute),
                 // Teachers: 10 sessions at once, then one a minute per address.
                 sessions_per_address: RateLimiter::new(10, minute),
+                // Visits: a school's class behind one address walks many scenes at once.
+                visits_per_address: RateLimiter::new(300, std::time::Duration::from_millis(200)),
+                // Wrong session codes: 20, then one every 3 s.
+                code_misses_per_address: RateLimiter::new(20, std::time::Duration::from_secs(3)),
             }),
             metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
         })
@@ -341,16 +353,42 @@ fn body<T: serde::de::DeserializeOwned>(raw: Result<Bytes, BytesRejection>) -> R
     serde_json::from_slice(&bytes).map_err(|e| bad(format!("malformed JSON: {e}")))
 }
 
-/// The client's address, when the server knows it.
+/// The client's address, when the server knows it: the peer's, or, when the peer is a trusted
+/// proxy, the nearest address in `X-Forwarded-For` that is not one (those further left are the
+/// client's own claims, which anyone can write).
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<Arc<AppState>> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or("unknown".to_string(), |c| c.0.ip().to_string());
-        Ok(ClientAddr(addr))
+    async fn from_request_parts(parts: &mut Parts, s: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+            return Ok(ClientAddr("unknown".into()));
+        };
+        let trusted = s.trusted_proxies.get().map(Vec::as_slice).unwrap_or(&[]);
+        Ok(ClientAddr(client_ip(peer, &parts.headers, trusted).to_string()))
     }
+}
+
+/// See [`ClientAddr`].
+pub fn client_ip(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded =
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    let mut client = peer;
+    for hop in forwarded.split(',').rev() {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// [`router`] with the browser viewer in `web_dir` at `/` (and every path the API does not use).
@@ -483,12 +521,16 @@ fn check_key(key: &str) -> Result<(), ApiError> {
 
 async fn visit(
     State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     check_write(&headers)?;
     let v: VisitIn = body(raw)?;
     check_client(&v.client_id)?;
+    if !s.limits.lock().await.visits_per_address.allow(&addr, Instant::now()) {
+        return Err(limited("visits"));
+    }
     if s.tour().tour.site(&v.site).and_then(|site| site.scene(&v.scene)).is_none() {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no scene `{}` in site `{}`", v.scene, v.site)));
     }
@@ -672,11 +714,20 @@ async fn create_session(State(s): State<Arc<AppState>>, ClientAddr(addr): Client
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-async fn live_session(s: &AppState, code: &str) -> Result<Arc<live::Session>, ApiError> {
+/// The session `code` names, for a client at `addr`; a client that has asked for too many
+/// codes that do not exist waits (429), so that the codes cannot be walked to find classes.
+async fn live_session(s: &AppState, code: &str, addr: &str) -> Result<Arc<live::Session>, ApiError> {
     if !crate::live::is_code(code) {
         return Err(bad(format!("`{code}` is not a session code: a code is six digits")));
     }
-    s.live.find(code).await.map_err(|e| match e {
+    if !s.limits.lock().await.code_misses_per_address.has(addr, Instant::now()) {
+        return Err(limited("wrong session codes"));
+    }
+    let found = s.live.find(code).await;
+    if matches!(found, Err(live::Unavailable::NoSuchCode)) {
+        s.limits.lock().await.code_misses_per_address.allow(addr, Instant::now());
+    }
+    found.map_err(|e| match e {
         live::Unavailable::NoSuchCode => ApiError(
             StatusCode::NOT_FOUND,
             format!("there is no session with code {code}; check the code on the board"),
@@ -689,19 +740,21 @@ async fn live_session(s: &AppState, code: &str) -> Result<Arc<live::Session>, Ap
 /// `GET /api/v1/sessions/{code}`: whether a code can be joined, and what the class is at.
 async fn session_info(
     State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
     axum::extract::Path(code): axum::extract::Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = live_session(&s, &code).await?;
+    let session = live_session(&s, &code, &addr).await?;
     Ok(Json(session.summary()))
 }
 
 /// `GET /api/v1/sessions/{code}/ws`: the session's WebSocket (docs/protocol.md).
 async fn session_ws(
     State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
     axum::extract::Path(code): axum::extract::Path<String>,
     ws: axum::extract::ws::WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let session = live_session(&s, &code).await?;
+    let session = live_session(&s, &code, &addr).await?;
     let hub = s.live.clone();
     Ok(ws
         .max_message_size(64 * 1024)
@@ -757,6 +810,10 @@ pub async fn serve(config: ServerConfig) -> Result<(), String> {
     let state =
         AppState::with_live(tour, store.clone(), config.words.clone(), config.moderator_token.clone(), config.live)
             .await;
+    if !config.trusted_proxies.is_empty() {
+        tracing::info!("clients' addresses from X-Forwarded-For of {:?}", config.trusted_proxies);
+    }
+    let _ = state.trusted_proxies.set(config.trusted_proxies.clone());
     match studio::curator_tokens(&config.data_dir) {
         Some(spec) => {
             let curators =
