@@ -96,9 +96,16 @@ fn the_native_tree_says_the_scene_its_hotspots_and_what_was_announced() {
     pump(&mut app);
     assert_eq!(app.world().resource::<Current>().scene, "second");
     settle(&mut app).expect("second panorama");
-    pump(&mut app);
-    let l = live.single(app.world()).expect("the live region");
-    assert!(l.value().is_some_and(|v| v.starts_with("Orientation Hall, Second Hall.")), "{:?}", l.value());
+    // The arrival is announced within a few frames of the scene's (fewer on an idle machine).
+    let mut said = None;
+    for _ in 0..30 {
+        pump(&mut app);
+        said = live.single(app.world()).expect("the live region").value().map(str::to_string);
+        if said.as_deref().is_some_and(|v| v.starts_with("Orientation Hall, Second Hall.")) {
+            break;
+        }
+    }
+    assert!(said.as_deref().is_some_and(|v| v.starts_with("Orientation Hall, Second Hall.")), "{said:?}");
 }
 
 fn mean_brightness(img: &image::RgbaImage) -> f64 {
