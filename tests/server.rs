@@ -242,6 +242,23 @@ async fn named_moderators_decide_alone_or_in_bulk_and_the_log_says_who(api: Api)
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = api.post_raw("/api/v1/memorial/review", bulk.to_string(), Some("token-of-eve")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "no decision without a valid token");
+    // A message already decided keeps its decision: a second moderator is told who made it, and
+    // the log has no second entry.
+    let (s, v) = api
+        .post_raw(&format!("/api/v1/memorial/messages/{}/approve", ids[0]), String::new(), Some("token-of-bob"))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!((v["by"].as_str(), v["status"].as_str()), (Some("alice"), Some("rejected")), "{v}");
+    assert!(v["error"].as_str().unwrap_or("").contains("already rejected by alice"), "{v}");
+    let (s, v) = api
+        .post_raw(
+            "/api/v1/memorial/review",
+            json!({"ids": [ids[0]], "decision": "approve"}).to_string(),
+            Some("token-of-bob"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["done"].clone(), v["already"][0]["by"].clone()), (json!([]), json!("alice")), "{v}");
     let (_, _, b) = api.get_with("/api/v1/memorial/decisions", header::AUTHORIZATION, "Bearer token-of-alice").await;
     let log: Value = serde_json::from_slice(&b).expect("json");
     let who: Vec<(i64, &str, &str)> = log["decisions"]

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::stats::Rendered;
+use super::store::Decided;
 use super::{ApiError, AppState, bad, body, guard, internal};
 
 /// The moderation page (static: it asks the API for everything).
@@ -80,28 +81,38 @@ pub async fn pending(State(s): State<Arc<AppState>>, Moderator(who): Moderator) 
 }
 
 /// Approve or reject one message, logged under the moderator's name.
-async fn decide(s: &AppState, who: &str, id: i64, approve: bool) -> Result<bool, ApiError> {
-    if !s.store.review(id, approve).await.map_err(internal)? {
-        return Ok(false);
+async fn decide(s: &AppState, who: &str, id: i64, approve: bool) -> Result<Decided, ApiError> {
+    let decided = s.store.decide(id, approve, who).await.map_err(internal)?;
+    if decided == Decided::Now {
+        tracing::info!("message {id} {} by {who}", if approve { "approved" } else { "rejected" });
     }
-    s.store.log_decision(id, approve, who).await.map_err(internal)?;
-    tracing::info!("message {id} {} by {who}", if approve { "approved" } else { "rejected" });
-    Ok(true)
+    Ok(decided)
 }
 
-async fn review_one(s: Arc<AppState>, who: String, id: String, approve: bool) -> Result<Json<Value>, ApiError> {
+async fn review_one(s: Arc<AppState>, who: String, id: String, approve: bool) -> Result<Response, ApiError> {
     let id: i64 = id.parse().map_err(|_| bad(format!("`{id}` is not a message id")))?;
-    if !decide(&s, &who, id, approve).await? {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no message {id}")));
+    match decide(&s, &who, id, approve).await? {
+        Decided::Now => {
+            Ok(Json(json!({ "id": id, "status": if approve { "approved" } else { "rejected" }, "by": who })).into_response())
+        }
+        Decided::Missing => Err(ApiError(StatusCode::NOT_FOUND, format!("no message {id}"))),
+        // Someone decided first: their decision stands, and this one says so.
+        Decided::Before { status, by, at } => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": format!("message {id} was already {status} by {}", if by.is_empty() { "another moderator" } else { &by }),
+                "id": id, "status": status, "by": by, "at": at,
+            })),
+        )
+            .into_response()),
     }
-    Ok(Json(json!({ "id": id, "status": if approve { "approved" } else { "rejected" }, "by": who })))
 }
 
 pub async fn approve(
     State(s): State<Arc<AppState>>,
     Moderator(who): Moderator,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     review_one(s, who, id, true).await
 }
 
@@ -109,7 +120,7 @@ pub async fn reject(
     State(s): State<Arc<AppState>>,
     Moderator(who): Moderator,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     review_one(s, who, id, false).await
 }
 
@@ -136,12 +147,15 @@ pub async fn review_many(
     if r.ids.is_empty() || r.ids.len() > 500 {
         return Err(bad("give 1 to 500 message ids"));
     }
-    let mut done = Vec::new();
-    let mut missing = Vec::new();
+    let (mut done, mut missing, mut already) = (Vec::new(), Vec::new(), Vec::new());
     for id in r.ids {
-        if decide(&s, &who, id, approve).await? { done.push(id) } else { missing.push(id) }
+        match decide(&s, &who, id, approve).await? {
+            Decided::Now => done.push(id),
+            Decided::Missing => missing.push(id),
+            Decided::Before { status, by, .. } => already.push(json!({ "id": id, "status": status, "by": by })),
+        }
     }
-    Ok(Json(json!({ "done": done, "missing": missing, "by": who })))
+    Ok(Json(json!({ "done": done, "missing": missing, "already": already, "by": who })))
 }
 
 /// `GET /api/v1/memorial/decisions`: the latest decisions, newest first.

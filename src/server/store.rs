@@ -15,6 +15,17 @@ type AnyPoolOptions = sqlx::pool::PoolOptions<Any>;
 
 pub use crate::api::{OfferingKind, Target};
 
+/// What became of a moderator's decision on a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided {
+    /// Made now, and logged.
+    Now,
+    /// There is no such message.
+    Missing,
+    /// Decided before: its status, by whom ("" when the log has no entry) and when.
+    Before { status: String, by: String, at: i64 },
+}
+
 /// Counts of each kind of offering for one target.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -411,17 +422,49 @@ impl Store {
         Ok(rows.iter().map(Self::message).collect())
     }
 
-    /// Approve or reject a message; false when there is no such message.
-    pub async fn review(&self, id: i64, approve: bool) -> Result<bool, String> {
+    /// Approve or reject a pending message and log who did, in one transaction. A message
+    /// decided before keeps its decision, which comes back with who made it; two moderators at
+    /// once: the row's lock makes the second see the first's decision.
+    pub async fn decide(&self, id: i64, approve: bool, moderator: &str) -> Result<Decided, String> {
         let status = if approve { "approved" } else { "rejected" };
-        let done = sqlx::query("UPDATE messages SET status = $1, reviewed_at = $2 WHERE id = $3")
-            .bind(status)
-            .bind(now_secs())
+        let at = now_secs();
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done =
+            sqlx::query("UPDATE messages SET status = $1, reviewed_at = $2 WHERE id = $3 AND status = 'pending'")
+                .bind(status)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        if done.rows_affected() == 1 {
+            sqlx::query("INSERT INTO decisions (message_id, decision, moderator, at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(status)
+                .bind(moderator)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            return Ok(Decided::Now);
+        }
+        let Some(row) = sqlx::query("SELECT status FROM messages WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+        else {
+            return Ok(Decided::Missing);
+        };
+        let status: String = row.get(0);
+        let by = sqlx::query("SELECT moderator, at FROM decisions WHERE message_id = $1 ORDER BY id DESC LIMIT 1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        let (by, at) = by.map_or((String::new(), 0), |r| (r.get(0), r.get(1)));
+        Ok(Decided::Before { status, by, at })
     }
 
     /// The statistics, from the day counts and the offering counts (a few thousand rows at most,
@@ -459,19 +502,6 @@ impl Store {
             live_students: count("SELECT COUNT(*) FROM live_reached").await?,
             today: day_of(now),
         })
-    }
-
-    /// Keep a moderator's decision in the log.
-    pub async fn log_decision(&self, message_id: i64, approve: bool, moderator: &str) -> Result<(), String> {
-        sqlx::query("INSERT INTO decisions (message_id, decision, moderator, at) VALUES ($1, $2, $3, $4)")
-            .bind(message_id)
-            .bind(if approve { "approved" } else { "rejected" })
-            .bind(moderator)
-            .bind(now_secs())
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
     }
 
     /// The latest decisions, newest first.
