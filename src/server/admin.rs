@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::stats::Rendered;
 use super::store::Decided;
-use super::{ApiError, AppState, bad, body, guard, internal};
+use super::{ApiError, AppState, bad, body, internal};
 
 /// The moderation page (static: it asks the API for everything).
 const ADMIN_PAGE: &str = include_str!("admin.html");
@@ -49,17 +49,8 @@ impl axum::extract::FromRequestParts<Arc<AppState>> for Moderator {
                 "moderation is not enabled on this server (no moderator token is set)".into(),
             ));
         }
-        let presented = super::bearer(&parts.headers).to_string();
-        let super::ClientAddr(addr) =
-            super::ClientAddr::from_request_parts(parts, s).await.unwrap_or_else(|e| match e {});
-        s.sign_ins.attempt(&addr, || s.moderators.who(&presented).map(str::to_string)).map(Moderator).map_err(|r| {
-            match r {
-                guard::Refused::Wrong => {
-                    ApiError(StatusCode::UNAUTHORIZED, "a valid moderator token is required".into())
-                }
-                guard::Refused::TooMany => super::limited("sign-in attempts from this address"),
-            }
-        })
+        let (name, _) = super::sign_in(parts, s, &s.moderators, "a valid moderator token is required").await?;
+        Ok(Moderator(name))
     }
 }
 

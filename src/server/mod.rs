@@ -559,6 +559,24 @@ struct OfferingIn {
     idempotency_key: String,
 }
 
+/// The member of `staff` (the moderators or the curators) whose token the request bears, and
+/// the token: 401 with `wrong` for a wrong one; 429 after many wrong tokens from the client's
+/// address, so that tokens cannot be found by trying.
+pub async fn sign_in(
+    parts: &mut Parts,
+    s: &Arc<AppState>,
+    staff: &guard::Moderators,
+    wrong: &str,
+) -> Result<(String, String), ApiError> {
+    let token = bearer(&parts.headers).to_string();
+    let ClientAddr(addr) = ClientAddr::from_request_parts(parts, s).await.unwrap_or_else(|e| match e {});
+    let name = s.sign_ins.attempt(&addr, || staff.who(&token).map(str::to_string)).map_err(|r| match r {
+        guard::Refused::Wrong => ApiError(StatusCode::UNAUTHORIZED, wrong.to_string()),
+        guard::Refused::TooMany => limited("sign-in attempts from this address"),
+    })?;
+    Ok((name, token))
+}
+
 /// The token of `Authorization: Bearer TOKEN`, or "".
 pub fn bearer(headers: &HeaderMap) -> &str {
     headers

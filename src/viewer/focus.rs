@@ -71,7 +71,7 @@ fn reachable(
         .map(|(e, n, t, _)| (e, t.translation - n.size() / 2.0))
         .collect();
     // Rows 12 px apart read left to right.
-    shown.sort_by(|a, b| ((a.1.y / 12.0).round(), a.1.x).partial_cmp(&((b.1.y / 12.0).round(), b.1.x)).unwrap());
+    shown.sort_by(|a, b| (a.1.y / 12.0).round().total_cmp(&(b.1.y / 12.0).round()).then(a.1.x.total_cmp(&b.1.x)));
     v.extend(shown.into_iter().map(|(e, _)| Focused::Button(e)));
     v
 }

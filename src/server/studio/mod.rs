@@ -12,7 +12,6 @@ mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::{StatusCode, header, request::Parts};
@@ -20,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 
-use super::{ApiError, AppState, bearer, guard, internal};
+use super::{ApiError, AppState, guard, internal};
 use crate::api::studio as api;
 use crate::studio::Studio;
 
@@ -116,8 +115,9 @@ pub fn curator_tokens(data_dir: &Path) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// Seconds since 1970, from the server's one clock.
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    super::store::now_secs().max(0) as u64
 }
 
 /// The studio of this server, or 401 when no curator token is set.
@@ -141,20 +141,13 @@ impl FromRequestParts<Arc<AppState>> for Curator {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, s: &Arc<AppState>) -> Result<Self, ApiError> {
         let studio = studio_of(s)?;
-        let token = bearer(&parts.headers).to_string();
-        let super::ClientAddr(addr) =
-            super::ClientAddr::from_request_parts(parts, s).await.unwrap_or_else(|e| match e {});
-        let name =
-            s.sign_ins.attempt(&addr, || studio.curators.who(&token).map(str::to_string)).map_err(|r| match r {
-                guard::Refused::Wrong => ApiError(
-                    StatusCode::UNAUTHORIZED,
-                    "a valid curator token is required (a moderator's token is not one)".into(),
-                ),
-                guard::Refused::TooMany => ApiError(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too many wrong tokens from this address; wait a minute and try again".into(),
-                ),
-            })?;
+        let (name, token) = super::sign_in(
+            parts,
+            s,
+            &studio.curators,
+            "a valid curator token is required (a moderator's token is not one)",
+        )
+        .await?;
         Ok(Curator { name, token, studio })
     }
 }

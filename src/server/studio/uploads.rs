@@ -77,9 +77,7 @@ impl FromRequest<Arc<AppState>> for Upload {
 
 /// A random hex id for an upload.
 fn upload_id() -> String {
-    let mut b = [0u8; 6];
-    let _ = getrandom::getrandom(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::server::live::random_hex(6)
 }
 
 /// Store a request's body in `DATA/studio/uploads/`, refusing it (and keeping nothing) when it
