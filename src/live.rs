@@ -396,9 +396,20 @@ pub fn ws_url(base: &str, code: &str) -> String {
     format!("{ws}/api/v1/sessions/{code}/ws")
 }
 
-/// A session's join code: six digits.
+/// How many digits a join code has: a billion codes, so that a stranger who tries codes (a few
+/// a minute from one address, as the server allows) finds no class in any useful time, while a
+/// class still reads its code off the board.
+pub const CODE_DIGITS: usize = 9;
+
+/// A session's join code: [`CODE_DIGITS`] digits.
 pub fn is_code(code: &str) -> bool {
-    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+    code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// What a student typed as a code, without the spaces or dashes that grouping adds
+/// ("123 456 789" is "123456789").
+pub fn typed_code(input: &str) -> String {
+    input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
 }
 
 #[cfg(test)]
@@ -449,7 +460,8 @@ mod tests {
     fn roles_and_codes() {
         assert_eq!(ClientMsg::Gather.sender(), Role::Teacher);
         assert_eq!(ClientMsg::Mode { following: true }.sender(), Role::Student);
-        assert!(is_code("012345"));
-        assert!(!is_code("12345") && !is_code("12345a") && !is_code("1234567"));
+        assert!(is_code("012345678"));
+        assert!(!is_code("012345") && !is_code("12345678a") && !is_code("0123456789"));
+        assert_eq!(typed_code(" 123 456-789 "), "123456789");
     }
 }

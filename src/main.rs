@@ -83,7 +83,7 @@ struct ViewArgs {
     /// controls; the class follows where you go and look.
     #[arg(long, requires = "server", conflicts_with = "join")]
     guide: bool,
-    /// Join the live guided session with this six-digit code on the --server.
+    /// Join the live guided session with this nine-digit code on the --server.
     #[arg(long, value_name = "CODE", requires = "server", requires = "name")]
     join: Option<String>,
     /// Your name on the session's roster (with --join).
@@ -422,9 +422,9 @@ fn live_join(args: &ViewArgs) -> Result<Option<(cloudhall::live::LiveJoin, Optio
         println!("live session {code}: students join with `cloudhall view --server {base} --join {code} --name NAME`");
         return Ok(Some((LiveJoin::Guide { code, token }, None)));
     }
-    let Some(code) = &args.join else { return Ok(None) };
+    let Some(code) = &args.join.as_deref().map(cloudhall::live::typed_code) else { return Ok(None) };
     if !is_code(code) {
-        return Err(format!("`{code}` is not a session code: a code is six digits"));
+        return Err(format!("`{code}` is not a session code: a code is nine digits"));
     }
     let name = args.name.clone().unwrap_or_default();
     let info = session_info(base, code)?;

@@ -369,7 +369,7 @@ async fn limits_and_bad_messages_are_refused_without_dropping_the_session() {
 
     // Codes: malformed, unknown.
     assert_eq!(http(addr, "GET", "/api/v1/sessions/12ab").await.0, 400);
-    let missing = if code == "000000" { "000001" } else { "000000" };
+    let missing = if code == "000000000" { "000000001" } else { "000000000" };
     let (status, body) = http(addr, "GET", &format!("/api/v1/sessions/{missing}")).await;
     assert_eq!(status, 404);
     assert!(body["error"].as_str().is_some_and(|e| e.contains(missing)), "{body}");
@@ -442,6 +442,27 @@ async fn limits_and_bad_messages_are_refused_without_dropping_the_session() {
     assert_eq!(bo.expect("note").await["text"], "still here");
     let (_dee, w) = Client::student(addr, &code, "Dee").await;
     assert_eq!(w["state"]["note"], "still here", "Ann's place is free again and the session went on");
+}
+
+/// Students' names and the teacher's notes lose the characters that show nothing, a listed word
+/// does not hide behind them, and a name of nothing visible is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_and_notes_lose_invisible_characters() {
+    let (addr, _) = start(quick()).await;
+    let (code, token) = create(addr).await;
+    let (mut teacher, _) = Client::teacher(addr, &code, &token).await;
+    let (mut li, _) = Client::student(addr, &code, "李\u{200B}明\u{AD}").await;
+    roster_until(&mut teacher, |s| s["name"] == "李明").await;
+    for name in ["\u{200B}\u{2060}", "ｓｐａｍ", "sp\u{200D}am"] {
+        let mut c = Client::connect(addr, &code).await;
+        c.send(json!({"v": 1, "type": "join", "name": name})).await;
+        let e = c.expect("error").await;
+        assert_eq!(e["code"], "name_refused", "{name:?}: {e}");
+    }
+    teacher.send(json!({"v":1,"type":"note","text":"看\u{200B}这里\u{E0041}"})).await;
+    assert_eq!(li.expect("note").await["text"], "看这里");
+    teacher.send(json!({"v":1,"type":"note","text":"\u{FEFF}"})).await;
+    assert_eq!(teacher.expect("error").await["code"], "bad_message");
 }
 
 /// A `cloudhall serve` child process on a free port, killed when dropped.

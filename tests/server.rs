@@ -704,6 +704,7 @@ async fn raw_exchange(addr: std::net::SocketAddr, bytes: &[u8], wait: std::time:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_listener_limits_headers_slow_clients_and_connections() {
     use cloudhall::server::http::{Limits, serve};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
     let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
     let state = AppState::new(tour, store, WordList::parse("spam"), None).await;
@@ -725,8 +726,23 @@ async fn the_listener_limits_headers_slow_clients_and_connections() {
     let started = std::time::Instant::now();
     let (answer, closed) =
         raw_exchange(addr, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: still typ", 5 * second).await;
-    assert!(closed && !answer.contains(" 200 "), "headers that never end: {answer:?}");
+    assert!(closed && answer.starts_with("HTTP/1.1 400"), "headers that never end: {answer:?}");
+    assert!(answer.contains("did not end"), "and why: {answer:?}");
     assert!(started.elapsed() < 3 * second, "cut off at the deadline: {:?}", started.elapsed());
+    // Headers cut short by the client closing its side: 400 at once.
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Half: ").await.expect("write");
+    tcp.shutdown().await.expect("half-close");
+    let mut answer = String::new();
+    tokio::time::timeout(5 * second, tcp.read_to_string(&mut answer)).await.expect("answered").expect("read");
+    assert!(answer.starts_with("HTTP/1.1 400"), "headers cut short: {answer:?}");
+    // An idle keep-alive connection past the deadline is closed without an error answer.
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(3 * second, tcp.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200") && !answer.contains("400"), "idle after an answer: {answer:?}");
 
     // Three connections open: a fourth is closed without an answer.
     let mut open = Vec::new();
@@ -759,6 +775,43 @@ fn the_client_is_the_peer_unless_a_trusted_proxy_forwarded_it() {
     assert_eq!(client_ip(ip("10.0.0.1"), &axum::http::HeaderMap::new(), &proxy), ip("10.0.0.1"));
 }
 
+/// Invisible characters do not hide a listed word in a message, and what is kept has none.
+#[tokio::test]
+async fn messages_lose_invisible_characters_and_cannot_hide_words_behind_them() {
+    let api = Api::sqlite().await;
+    let msg = |key: &str, name: &str, text: &str| json!({"target": {"site": "alpha"}, "name": name, "text": text, "client_id": "c-hygiene", "idempotency_key": key});
+    for (i, hidden) in ["sp\u{200B}am", "s\u{AD}pam", "ｓｐａｍ", "sp\u{E0020}am"].iter().enumerate() {
+        let (s, v) = api.post("/api/v1/memorial/messages", msg(&format!("h{i}"), "李", hidden)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{hidden:?}: {v}");
+    }
+    let (s, v) = api.post("/api/v1/memorial/messages", msg("ok", "李\u{200B}明", "英\u{FEFF}雄\u{2060}永垂不朽")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let (_, _, b) = api.get_with("/api/v1/memorial/pending", header::AUTHORIZATION, "Bearer token-of-bob").await;
+    let pending: Value = serde_json::from_slice(&b).expect("json");
+    let m = &pending["messages"][0];
+    assert_eq!((m["name"].as_str(), m["text"].as_str()), (Some("李明"), Some("英雄永垂不朽")), "{pending}");
+    let (s, v) = api.post("/api/v1/memorial/messages", msg("blank", "\u{200B}", "致敬")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a name of nothing visible: {v}");
+}
+
+/// Offerings are limited per address: a client that makes up a new id for each one does not
+/// get past the limit.
+#[tokio::test]
+async fn offerings_are_limited_per_address_whatever_id_the_client_gives() {
+    let api = Api::sqlite().await;
+    let mut refused = 0;
+    for i in 0..200 {
+        let body = json!({"target": {"site": "alpha"}, "kind": "flower", "client_id": format!("c{i}"), "idempotency_key": format!("k{i}")});
+        let (s, _) = api.post("/api/v1/memorial/offerings", body).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        } else {
+            assert_eq!(s, StatusCode::CREATED, "offering {i}");
+        }
+    }
+    assert!(refused >= 50, "200 offerings at once from one address under 200 ids: {refused} refused");
+}
+
 /// Visits are rate-limited per address, and a client asking for session codes that do not exist
 /// runs out of tries (429) before it could walk the codes to find classes.
 #[tokio::test]
@@ -774,9 +827,12 @@ async fn visits_and_wrong_session_codes_are_limited() {
     }
     assert!(refused > 0, "320 visits at once from one address are not all taken");
     for i in 0..20 {
-        let (s, _) = api.get(&format!("/api/v1/sessions/{:06}", 100_000 + i)).await;
+        let (s, _) = api.get(&format!("/api/v1/sessions/{:09}", 100_000_000 + i)).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "try {i}");
     }
-    let (s, v) = api.get("/api/v1/sessions/999999").await;
+    let (s, v) = api.get("/api/v1/sessions/999999999").await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    // A six-digit code (the old, walkable length) is not a code at all.
+    let (s, _) = api.get("/api/v1/sessions/123456").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 }

@@ -267,7 +267,7 @@ async function startViewer() {
 
 async function main() {
   const params = new URLSearchParams(location.search);
-  if (params.has("join") && !(/^\d{6}$/.test(params.get("join").trim()) && (params.get("name") || "").trim())) {
+  if (params.has("join") && !(/^\d{9}$/.test(params.get("join").replace(/[\s-]/g, "")) && (params.get("name") || "").trim())) {
     askToJoin(params);
     return;
   }

@@ -21,7 +21,8 @@ impl WordList {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|w| normalise(w).to_lowercase())
+            .map(matching_form)
+            .filter(|w| !w.is_empty())
             .collect();
         WordList { words }
     }
@@ -40,9 +41,10 @@ impl WordList {
     }
 
     /// Every listed word the text contains: what the moderation page highlights (a message
-    /// stored before a word was added to the list still shows it).
+    /// stored before a word was added to the list still shows it). Both sides are compared in
+    /// their [`matching_form`], so look-alike and invisible characters do not hide a word.
     pub fn all(&self, text: &str) -> Vec<&str> {
-        let t: String = text.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+        let t = matching_form(text);
         self.words.iter().filter(|w| t.contains(w.as_str())).map(String::as_str).collect()
     }
 }
@@ -119,6 +121,42 @@ impl Moderators {
 pub fn normalise(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     text.nfc().collect()
+}
+
+/// Unicode's format characters (general category Cf) other than the direction marks, which
+/// [`forbidden_char`] refuses with a reason: zero-width spaces and joiners, the soft hyphen, the
+/// word joiner and invisible operators, the byte-order mark, interlinear annotation marks, tag
+/// characters and the like. They show nothing, so they are taken out of what visitors, students
+/// and teachers write: nobody loses a visible character, and a listed word cannot hide behind
+/// one.
+pub fn is_format(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2 | 0x180E
+        | 0x200B..=0x200D | 0x2060..=0x2064 | 0x206A..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
+        | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// Characters that show nothing or only change how the one before looks, ignored when the word
+/// list looks: variation selectors, the combining grapheme joiner and the Hangul fillers.
+fn is_ignorable(c: char) -> bool {
+    is_format(c)
+        || matches!(c as u32, 0x034F | 0x115F | 0x1160 | 0x3164 | 0xFFA0 | 0x180B..=0x180D | 0x180F
+            | 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
+}
+
+/// Text as it is kept: composed ([`normalise`]) and without [`is_format`] characters.
+pub fn clean(text: &str) -> String {
+    normalise(&text.chars().filter(|c| !is_format(*c)).collect::<String>())
+}
+
+/// What the word list compares: compatibility-composed (NFKC: full-width letters, ligatures,
+/// circled and styled letters become plain ones), lower case, without spaces and without
+/// characters that show nothing.
+pub fn matching_form(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = text.chars().filter(|c| !is_ignorable(*c)).collect();
+    visible.nfkc().flat_map(char::to_lowercase).filter(|c| !c.is_whitespace() && !is_ignorable(*c)).collect()
 }
 
 /// The first character a name or message may not hold, with why: control characters (a
@@ -278,11 +316,30 @@ mod tests {
         let e = check_message("李", "abc\u{202E}fed", &w).unwrap_err();
         assert!(e.contains("U+202E") && e.contains("direction"), "{e}");
         assert!(check_message("\u{2066}李", "致敬", &w).unwrap_err().contains("the name"));
-        // "café" with a combining accent is the listed word once composed.
+        // "café" with a combining accent is the listed word: the list compares composed text.
         let decomposed = "cafe\u{301} au lait";
-        assert!(check_message("李", decomposed, &w).is_ok(), "as sent, it slips past");
-        assert!(check_message("李", &normalise(decomposed), &w).is_err(), "composed, it does not");
+        assert!(check_message("李", decomposed, &w).is_err(), "decomposed, it does not slip past");
+        assert!(check_message("李", &normalise(decomposed), &w).is_err(), "composed, neither");
         assert_eq!(normalise("e\u{301}"), "\u{e9}");
+    }
+
+    #[test]
+    fn invisible_and_look_alike_characters_neither_stay_nor_hide_a_word() {
+        let w = WordList::parse("spam\n脏话");
+        // Zero-width space, soft hyphen, word joiner, byte-order mark, tag characters.
+        for hidden in ["sp\u{200B}am", "sp\u{AD}am", "s\u{2060}pam", "\u{FEFF}spam", "sp\u{E0041}am", "脏\u{200D}话"]
+        {
+            assert!(w.find(hidden).is_some(), "{hidden:?} hides a listed word");
+            assert!(!clean(hidden).chars().any(is_format), "{hidden:?} keeps a format character");
+        }
+        // Full-width, styled and circled letters are the same word after NFKC.
+        for look_alike in ["ｓｐａｍ", "𝐬𝐩𝐚𝐦", "ⓢⓟⓐⓜ", "S\u{FE0F}PAM"] {
+            assert!(w.find(look_alike).is_some(), "{look_alike:?} hides a listed word");
+        }
+        // What is kept loses only what shows nothing.
+        assert_eq!(clean("英\u{200B}雄\u{AD}永垂不朽"), "英雄永垂不朽");
+        assert_eq!(clean("cafe\u{301}"), "caf\u{e9}");
+        assert_eq!(w.find("英雄永垂不朽"), None);
     }
 
     #[test]

@@ -136,6 +136,8 @@ pub struct AppState {
 
 struct Limits {
     offerings_per_client: RateLimiter,
+    /// Keyed on the client's address, which a client cannot pick as it picks its id.
+    offerings_per_address: RateLimiter,
     messages_per_client: RateLimiter,
     messages_per_address: RateLimiter,
     sessions_per_address: RateLimiter,
@@ -195,6 +197,8 @@ impl AppState {
             limits: Mutex::new(Limits {
                 // A visitor may lay about one offering every two seconds, in bursts of 30.
                 offerings_per_client: RateLimiter::new(30, std::time::Duration::from_secs(2)),
+                // A class behind one address lays its flowers together: 120 at once, then 2 a second.
+                offerings_per_address: RateLimiter::new(120, std::time::Duration::from_millis(500)),
                 // Messages: 3 at once, then one every 5 minutes per visitor; 20 per address.
                 messages_per_client: RateLimiter::new(3, minute * 5),
                 messages_per_address: RateLimiter::new(20, minute),
@@ -593,6 +597,7 @@ fn limited(what: &str) -> ApiError {
 
 async fn offering(
     State(s): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -603,7 +608,11 @@ async fn offering(
     known_target(&s, &o.target)?;
     // A retry of an acknowledged offering is answered without spending the visitor's allowance.
     let written = {
-        let allowed = s.limits.lock().await.offerings_per_client.allow(&o.client_id, Instant::now());
+        let allowed = {
+            let mut limits = s.limits.lock().await;
+            let now = Instant::now();
+            limits.offerings_per_address.allow(&addr, now) && limits.offerings_per_client.allow(&o.client_id, now)
+        };
         if !allowed {
             return Err(limited("offerings"));
         }
@@ -678,8 +687,8 @@ async fn message(
     check_client(&m.client_id)?;
     check_key(&m.idempotency_key)?;
     known_target(&s, &m.target)?;
-    // Composed before the word list looks, and stored so.
-    (m.name, m.text) = (guard::normalise(&m.name), guard::normalise(&m.text));
+    // Composed and without invisible characters before the word list looks, and stored so.
+    (m.name, m.text) = (guard::clean(&m.name), guard::clean(&m.text));
     guard::check_message(&m.name, &m.text, &s.words)
         .map_err(|reason| ApiError(StatusCode::UNPROCESSABLE_ENTITY, reason))?;
     {
@@ -736,7 +745,7 @@ async fn create_session(State(s): State<Arc<AppState>>, ClientAddr(addr): Client
 /// codes that do not exist waits (429), so that the codes cannot be walked to find classes.
 async fn live_session(s: &AppState, code: &str, addr: &str) -> Result<Arc<live::Session>, ApiError> {
     if !crate::live::is_code(code) {
-        return Err(bad(format!("`{code}` is not a session code: a code is six digits")));
+        return Err(bad(format!("`{code}` is not a session code: a code is nine digits")));
     }
     if !s.limits.lock().await.code_misses_per_address.has(addr, Instant::now()) {
         return Err(limited("wrong session codes"));

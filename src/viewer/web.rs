@@ -131,9 +131,9 @@ async fn live_from_query(pairs: &[(String, String)]) -> Result<Option<LiveStart>
         }
         return Ok(Some((LiveJoin::Guide { code: code.to_string(), token: token.to_string() }, None)));
     }
-    let Some(code) = get("join") else { return Ok(None) };
+    let Some(code) = get("join").map(|c| crate::live::typed_code(&c)) else { return Ok(None) };
     if !is_code(&code) {
-        return Err(format!("`{code}` is not a session code: a code is six digits"));
+        return Err(format!("`{code}` is not a session code: a code is nine digits"));
     }
     let (status, body) = super::io::request("GET", &format!("api/v1/sessions/{code}"), None).await?;
     if status != 200 {

@@ -358,7 +358,7 @@ test("a teacher leads a class from the page: the code is in the address and the 
   const { site, scene } = first();
   const page = await open(`?guide&site=${site}&scene=${scene}&yaw=0&pitch=0&hfov=40`);
   const code = param(page, "guide");
-  assert.match(code || "", /^\d{6}$/, "the address names the session");
+  assert.match(code || "", /^\d{9}$/, "the address names the session");
   assert.equal((await fetch(`${base}/api/v1/sessions/${code}`)).status, 200);
   const student = await liveClient(code, { type: "join", name: "小红" });
   const { waitFor } = student;

@@ -183,9 +183,10 @@ pub fn random_hex(bytes: usize) -> String {
 }
 
 fn random_code() -> String {
-    let mut buf = [0u8; 4];
+    let mut buf = [0u8; 8];
     getrandom::getrandom(&mut buf).expect("the operating system's random numbers");
-    format!("{:06}", u32::from_le_bytes(buf) % 1_000_000)
+    let n = u64::from_le_bytes(buf) % 10u64.pow(crate::live::CODE_DIGITS as u32);
+    format!("{n:0width$}", width = crate::live::CODE_DIGITS)
 }
 
 fn text(msg: &ServerMsg) -> Utf8Bytes {

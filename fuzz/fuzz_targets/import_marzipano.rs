@@ -1,0 +1,13 @@
+//! `cloudhall import marzipano` on arbitrary bytes as a Marzipano Tool export's `data.js`, beside a real panorama, cube faces
+//! and a tile: every input must become a site or a reason, never a panic or a hang.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let (path, tour) = import_support::input("data.js", data);
+    import_support::judge(cloudhall::import::marzipano::read(path.parent().expect("folder"), "fuzzed", tour));
+});
+
+#[path = "../import_support.rs"]
+mod import_support;
