@@ -794,6 +794,31 @@ async fn messages_lose_invisible_characters_and_cannot_hide_words_behind_them() 
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a name of nothing visible: {v}");
 }
 
+/// Two instances on one PostgreSQL show the same visit counter: visits stored by one are
+/// counted by the other within a second.
+#[tokio::test]
+async fn every_instance_shows_the_databases_visit_count() {
+    let url = postgres_url().await;
+    let a = Api::with(Store::open(&url).await.expect("db")).await;
+    let b = Api::with(Store::open(&url).await.expect("db")).await;
+    let count = |api: &Api| {
+        let req = Request::get("/api/v1/visits/count").body(Body::empty()).expect("req");
+        async move {
+            let (_, _, body) = api.call(req).await;
+            serde_json::from_slice::<Value>(&body).expect("json")["total"].as_i64().expect("total")
+        }
+    };
+    assert_eq!((count(&a).await, count(&b).await), (0, 0));
+    for i in 0..4 {
+        let (s, _) =
+            a.post("/api/v1/visits", json!({"site": "alpha", "scene": "gate", "client_id": format!("v{i}")})).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    assert_eq!(count(&a).await, 4, "the instance that stored them, at once");
+    tokio::time::sleep(cloudhall::server::stats::VisitCounter::FRESH + std::time::Duration::from_millis(100)).await;
+    assert_eq!(count(&b).await, 4, "the other instance, a second later");
+}
+
 /// Offerings are limited per address: a client that makes up a new id for each one does not
 /// get past the limit.
 #[tokio::test]

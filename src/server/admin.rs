@@ -196,8 +196,8 @@ pub async fn stats_csv(State(s): State<Arc<AppState>>) -> Result<Response, ApiEr
         .into_response())
 }
 
-/// `GET /api/v1/visits/count`: the visit counter visitors see, from memory; browsers and
-/// proxies may keep it for half a minute.
+/// `GET /api/v1/visits/count`: the visit counter visitors see, the database's (see
+/// [`super::stats::VisitCounter`]); browsers and proxies may keep it for half a minute.
 pub async fn visit_count(State(s): State<Arc<AppState>>) -> Response {
-    ([(header::CACHE_CONTROL, "public, max-age=30")], Json(s.visit_counter.json())).into_response()
+    ([(header::CACHE_CONTROL, "public, max-age=30")], Json(s.visit_counter.json(&s.store).await)).into_response()
 }

@@ -175,10 +175,7 @@ impl AppState {
             tracing::error!("moderation is off: {e}");
             guard::Moderators::default()
         });
-        let visit_counter = stats::VisitCounter::new(store.visit_totals().await.unwrap_or_else(|e| {
-            tracing::error!("the visit counter starts at zero: {e}");
-            Vec::new()
-        }));
+        let visit_counter = stats::VisitCounter::new();
         let zone = zone_name(store.utc_offset);
         let hub = live::Hub::new(store.clone(), words.clone(), live::known(&tour), live);
         Arc::new(AppState {
@@ -539,7 +536,7 @@ async fn visit(
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no scene `{}` in site `{}`", v.scene, v.site)));
     }
     s.store.record_visit(&v.site, &v.scene, &v.client_id).await.map_err(internal)?;
-    s.visit_counter.add(&v.site);
+    s.visit_counter.add();
     s.metrics.visits.fetch_add(1, Ordering::Relaxed);
     Ok((StatusCode::CREATED, Json(json!({ "recorded": true }))).into_response())
 }

@@ -293,29 +293,54 @@ pub fn csv(stats: &Stats, tour: &Tour) -> String {
     out
 }
 
-/// Visits so far, kept in memory for the visitors' counter: loaded once from the day counts and
-/// counted up as visits are stored, so showing it costs the server no query.
+/// The visitors' counter: the database's totals (so every instance of a scaled-out hall shows
+/// the same number), read at most once per [`VisitCounter::FRESH`] however many visitors ask,
+/// and read again at once after a visit stored here (a visitor sees their own visit counted).
 #[derive(Default)]
 pub struct VisitCounter {
-    sites: std::sync::Mutex<HashMap<String, i64>>,
+    cached: tokio::sync::Mutex<Option<(std::time::Instant, u64, serde_json::Value)>>,
+    /// Visits stored here: a cached answer from before the newest is stale.
+    stored: std::sync::atomic::AtomicU64,
 }
 
 impl VisitCounter {
-    pub fn new(totals: Vec<(String, i64)>) -> VisitCounter {
-        VisitCounter { sites: std::sync::Mutex::new(totals.into_iter().collect()) }
+    /// How long an answer read from the database is given out again.
+    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
+    pub fn new() -> VisitCounter {
+        VisitCounter::default()
     }
 
-    pub fn add(&self, site: &str) {
-        if let Ok(mut m) = self.sites.lock() {
-            *m.entry(site.to_string()).or_insert(0) += 1;
+    /// A visit was stored by this instance.
+    pub fn add(&self) {
+        self.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `{"total": n, "sites": {"id": n, ...}}`, as the database has it. Those who ask while it is
+    /// read wait for that one answer instead of asking the database again; if the database
+    /// cannot answer, the last answer is given.
+    pub async fn json(&self, store: &super::store::Store) -> serde_json::Value {
+        let mut cached = self.cached.lock().await;
+        let stored = self.stored.load(std::sync::atomic::Ordering::Relaxed);
+        if let Some((at, seen, v)) = cached.as_ref()
+            && at.elapsed() < Self::FRESH
+            && *seen == stored
+        {
+            return v.clone();
         }
-    }
-
-    /// `{"total": n, "sites": {"id": n, ...}}`.
-    pub fn json(&self) -> serde_json::Value {
-        let m = self.sites.lock().map(|m| m.clone()).unwrap_or_default();
-        let total: i64 = m.values().sum();
-        serde_json::json!({ "total": total, "sites": m })
+        match store.visit_totals().await {
+            Ok(totals) => {
+                let total: i64 = totals.iter().map(|(_, n)| n).sum();
+                let sites: HashMap<String, i64> = totals.into_iter().collect();
+                let v = serde_json::json!({ "total": total, "sites": sites });
+                *cached = Some((std::time::Instant::now(), stored, v.clone()));
+                v
+            }
+            Err(e) => {
+                tracing::warn!("the visit counter: {e}");
+                cached.as_ref().map_or_else(|| serde_json::json!({ "total": 0, "sites": {} }), |c| c.2.clone())
+            }
+        }
     }
 }
 
@@ -360,16 +385,5 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(escape("<b>\"x\" & 'y'</b>"), "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;");
-    }
-
-    #[test]
-    fn the_counter_counts_up_from_the_store() {
-        let c = VisitCounter::new(vec![("a".into(), 5), ("b".into(), 2)]);
-        c.add("a");
-        c.add("c");
-        let j = c.json();
-        assert_eq!(j["total"], 9);
-        assert_eq!(j["sites"]["a"], 6);
-        assert_eq!(j["sites"]["c"], 1);
     }
 }

@@ -97,22 +97,6 @@ pub struct Store {
     pub url: String,
 }
 
-/// A live session as the database keeps it (see [`crate::server::live`]).
-#[derive(Debug, Clone)]
-pub struct LiveRow {
-    pub code: String,
-    pub token_hash: String,
-    /// The class state as JSON.
-    pub state: String,
-    /// Unix seconds of the last change.
-    pub updated_at: i64,
-    /// Unix seconds since when the teacher has been away, if away.
-    pub teacher_left_at: Option<i64>,
-    pub ended: bool,
-    /// (student JSON, resume hash) for each student.
-    pub students: Vec<(String, String)>,
-}
-
 /// An offering waiting for the group commit, and where to say how it went (with its target's
 /// counts as committed).
 struct OfferingJob {
@@ -142,6 +126,7 @@ const SQLITE_SCHEMA: &[&str] = &[
     // Live classes held and students reached (kept when a session's code is reused).
     "CREATE TABLE IF NOT EXISTS live_held (code TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (code, created_at))",
     "CREATE TABLE IF NOT EXISTS live_reached (code TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (code, id))",
+    "CREATE TABLE IF NOT EXISTS live_instances (instance TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)",
     // Moderators' decisions, by the name of the token that made them.
     "CREATE TABLE IF NOT EXISTS decisions (id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL, decision TEXT NOT NULL, moderator TEXT NOT NULL, at INTEGER NOT NULL)",
 ];
@@ -162,9 +147,13 @@ const POSTGRES_SCHEMA: &[&str] = &[
     // Live classes held and students reached (kept when a session's code is reused).
     "CREATE TABLE IF NOT EXISTS live_held (code TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (code, created_at))",
     "CREATE TABLE IF NOT EXISTS live_reached (code TEXT NOT NULL, id TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (code, id))",
+    "CREATE TABLE IF NOT EXISTS live_instances (instance TEXT PRIMARY KEY, seen_at BIGINT NOT NULL)",
     // Moderators' decisions, by the name of the token that made them.
     "CREATE TABLE IF NOT EXISTS decisions (id BIGSERIAL PRIMARY KEY, message_id BIGINT NOT NULL, decision TEXT NOT NULL, moderator TEXT NOT NULL, at BIGINT NOT NULL)",
 ];
+
+mod live;
+pub use live::{LiveRow, LiveStudentRow, LiveWrite};
 
 pub fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
@@ -192,10 +181,39 @@ pub fn day_of(secs: i64) -> String {
 /// Any number that no other program on the database server uses for an advisory lock.
 const MIGRATION_LOCK: i64 = 0x636c_6f75_6468;
 
+/// Columns added after their tables were first made: (table, column, declaration).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // Live sessions: the teacher's connections so far (the high part of sequence numbers) and
+    // which instances hold the teacher and each student (their leases).
+    ("live_sessions", "epoch", "BIGINT NOT NULL DEFAULT 0"),
+    ("live_sessions", "teacher_owner", "TEXT"),
+    ("live_students", "owner", "TEXT"),
+];
+
 /// Bring the schema up to date on `conn` (which holds the schema lock on PostgreSQL).
-async fn migrate(conn: &mut sqlx::pool::PoolConnection<sqlx::Any>, schema: &[&str]) -> Result<(), String> {
+async fn migrate(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    schema: &[&str],
+    sqlite: bool,
+) -> Result<(), String> {
     for stmt in schema {
         sqlx::query(stmt).execute(&mut **conn).await.map_err(|e| format!("migration failed: {e}"))?;
+    }
+    for (table, column, decl) in ADDED_COLUMNS {
+        let has = if sqlite {
+            format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'")
+        } else {
+            format!(
+                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{table}' AND column_name = '{column}'"
+            )
+        };
+        let n: i64 = sqlx::query(&has).fetch_one(&mut **conn).await.map_err(db)?.get(0);
+        if n == 0 {
+            sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
+                .execute(&mut **conn)
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
+        }
     }
     // Databases from before the counts table: count what is there once.
     let counted: i64 =
@@ -262,7 +280,7 @@ impl Store {
                 .await
                 .map_err(|e| format!("migration failed: cannot take the schema lock: {e}"))?;
         }
-        let migrated = migrate(&mut conn, schema).await;
+        let migrated = migrate(&mut conn, schema, sqlite).await;
         if !sqlite {
             // Also released when the connection closes, should this fail.
             let _ = sqlx::query(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(&mut *conn).await;
@@ -515,165 +533,6 @@ impl Store {
             .iter()
             .map(|r| Decision { message_id: r.get(0), decision: r.get(1), moderator: r.get(2), at: r.get(3) })
             .collect())
-    }
-
-    /// Record a new live session; false when the code is taken (by a session not yet ended).
-    /// A code whose session ended, or has not changed since `stale_before` (unix seconds), is
-    /// taken over.
-    pub async fn live_create(
-        &self,
-        code: &str,
-        token_hash: &str,
-        state: &str,
-        stale_before: i64,
-    ) -> Result<bool, String> {
-        let now = now_secs();
-        sqlx::query("DELETE FROM live_sessions WHERE code = $1 AND (ended = 1 OR updated_at < $2)")
-            .bind(code)
-            .bind(stale_before)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        sqlx::query(
-            "DELETE FROM live_students WHERE code = $1 AND NOT EXISTS (SELECT 1 FROM live_sessions WHERE code = $1)",
-        )
-        .bind(code)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        let r = sqlx::query(
-            "INSERT INTO live_sessions (code, token_hash, state, created_at, updated_at, ended) VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (code) DO NOTHING",
-        )
-        .bind(code)
-        .bind(token_hash)
-        .bind(state)
-        .bind(now)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        let made = r.rows_affected() == 1;
-        if made {
-            sqlx::query(
-                "INSERT INTO live_held (code, created_at) VALUES ($1, $2) ON CONFLICT (code, created_at) DO NOTHING",
-            )
-            .bind(code)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        }
-        Ok(made)
-    }
-
-    /// A live session and its roster.
-    pub async fn live_load(&self, code: &str) -> Result<Option<LiveRow>, String> {
-        let Some(row) = sqlx::query(
-            "SELECT code, token_hash, state, updated_at, teacher_left_at, ended FROM live_sessions WHERE code = $1",
-        )
-        .bind(code)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        else {
-            return Ok(None);
-        };
-        let students = sqlx::query("SELECT data, resume_hash FROM live_students WHERE code = $1 ORDER BY id")
-            .bind(code)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
-            .collect();
-        Ok(Some(LiveRow {
-            code: row.get(0),
-            token_hash: row.get(1),
-            state: row.get(2),
-            updated_at: row.get(3),
-            teacher_left_at: row.get(4),
-            ended: row.get::<i64, _>(5) != 0,
-            students,
-        }))
-    }
-
-    /// Keep a live session's state.
-    /// Only the class state of a session, as JSON (for a join on one instance to see what the
-    /// teacher did on another a moment ago).
-    pub async fn live_state(&self, code: &str) -> Result<Option<String>, String> {
-        let row = sqlx::query("SELECT state FROM live_sessions WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(row.map(|r| r.get(0)))
-    }
-
-    pub async fn live_save(
-        &self,
-        code: &str,
-        state: &str,
-        teacher_left_at: Option<i64>,
-        ended: bool,
-    ) -> Result<(), String> {
-        sqlx::query(
-            "UPDATE live_sessions SET state = $1, updated_at = $2, teacher_left_at = $3, ended = $4 WHERE code = $5",
-        )
-        .bind(state)
-        .bind(now_secs())
-        .bind(teacher_left_at)
-        .bind(i64::from(ended))
-        .bind(code)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
-    /// Keep one student of a live session, or forget them (`data` None).
-    pub async fn live_student(
-        &self,
-        code: &str,
-        id: &str,
-        resume_hash: &str,
-        data: Option<&str>,
-    ) -> Result<(), String> {
-        match data {
-            Some(data) => {
-                sqlx::query(
-                    "INSERT INTO live_reached (code, id, at) VALUES ($1, $2, $3) ON CONFLICT (code, id) DO NOTHING",
-                )
-                .bind(code)
-                .bind(id)
-                .bind(now_secs())
-                .execute(&self.pool)
-                .await
-                .map_err(db)?;
-                sqlx::query(
-                    "INSERT INTO live_students (code, id, resume_hash, data) VALUES ($1, $2, $3, $4) ON CONFLICT (code, id) DO UPDATE SET data = excluded.data, resume_hash = excluded.resume_hash",
-                )
-                .bind(code)
-                .bind(id)
-                .bind(resume_hash)
-                .bind(data)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?
-            }
-            None => sqlx::query("DELETE FROM live_students WHERE code = $1 AND id = $2")
-                .bind(code)
-                .bind(id)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?,
-        };
-        Ok(())
-    }
-
-    /// `NOTIFY channel, payload` (PostgreSQL only).
-    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), String> {
-        sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(&self.pool).await.map_err(db)?;
-        Ok(())
     }
 
     pub async fn close(&self) {

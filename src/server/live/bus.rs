@@ -1,14 +1,18 @@
-//! How instances share sessions through PostgreSQL: every change is kept in the database
-//! first and then announced on [`CHANNEL`]; the others apply what they hear to their own copy.
+//! How instances share sessions through PostgreSQL: every change is kept in the database and
+//! announced on [`CHANNEL`] in one transaction; the others apply what they hear to their own
+//! copy. What they may have missed (a LISTEN connection that dropped) they reload from the
+//! database, and what a crashed instance held expires with its lease.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Entry, Hub, Out, Session, text};
-use crate::live::{ServerMsg, Student};
+use crate::live::{ClassState, Role, ServerMsg, Student};
+use crate::server::store::{LiveRow, LiveWrite, now_secs};
 
 /// The PostgreSQL channel instances talk on.
 pub const CHANNEL: &str = "cloudhall_live";
@@ -29,6 +33,9 @@ pub(super) enum Event {
     Roster {
         student: Student,
         resume_hash: String,
+        /// The instance holding the student's connection, when connected.
+        #[serde(default)]
+        owner: Option<String>,
     },
     Left {
         id: String,
@@ -58,6 +65,7 @@ pub(super) enum Outbox {
         state: String,
         teacher_left_at: Option<i64>,
         ended: bool,
+        teacher_owner: Option<String>,
         event: Option<Event>,
         /// Told once this state (or a newer one) is in the database and announced.
         kept: Option<oneshot::Sender<()>>,
@@ -67,13 +75,14 @@ pub(super) enum Outbox {
         id: String,
         resume_hash: String,
         data: Option<String>,
+        owner: Option<String>,
         event: Event,
     },
 }
 
 impl Hub {
-    /// Apply what another instance announced.
-    pub(super) fn apply_remote(&self, session: &Session, e: Event) {
+    /// Apply what another instance (`from`) announced.
+    pub(super) fn apply_remote(&self, session: &Session, from: &str, e: Event) {
         let mut inner = session.inner.lock().expect("session");
         let full = match e {
             Event::Class { seq, msg } => {
@@ -83,9 +92,11 @@ impl Hub {
                 self.class_change(&mut inner, &msg, seq)
             }
             Event::Broadcast { msg } => inner.students(&msg),
-            Event::Roster { student, resume_hash } => {
+            Event::Roster { student, resume_hash, owner } => {
                 let id = student.id.clone();
                 let msg = ServerMsg::Student { student: student.clone() };
+                // Announcements from before owners were announced: the sender holds the student.
+                let owner = owner.or_else(|| student.connected.then(|| from.to_string()));
                 match inner.roster.get_mut(&id) {
                     Some(e) => {
                         if e.conn.is_some() && !student.connected {
@@ -93,9 +104,10 @@ impl Hub {
                         }
                         e.student = student;
                         e.resume_hash = resume_hash;
+                        e.owner = owner;
                     }
                     None => {
-                        inner.roster.insert(id, Entry { student, resume_hash, conn: None });
+                        inner.roster.insert(id, Entry { student, resume_hash, conn: None, owner });
                     }
                 }
                 inner.teacher(&msg)
@@ -149,13 +161,170 @@ impl Hub {
         }
         let session = self.sessions.lock().expect("sessions").get(&env.c).cloned();
         match session {
-            Some(s) => self.apply_remote(&s, env.e),
+            Some(s) => self.apply_remote(&s, &env.i, env.e),
             None => {
                 if let Some(buf) = self.loading.lock().expect("loading").get_mut(&env.c) {
-                    buf.push(env.e);
+                    buf.push((env.i, env.e));
                 }
             }
         }
+    }
+
+    /// Bring this instance's copy of `session` to what the database keeps (`row`), telling its
+    /// own connections what changed: after missed announcements, the database is ahead.
+    pub(super) fn resync(&self, session: &Session, row: LiveRow) {
+        if row.ended {
+            self.end(session, "the session has ended", false);
+            return;
+        }
+        let kept: ClassState = serde_json::from_str(&row.state).unwrap_or_default();
+        let mut inner = session.inner.lock().expect("session");
+        let mut full = Vec::new();
+        if kept.seq > inner.state.seq {
+            let (here, connected) = (inner.teacher.is_some(), inner.state.teacher_connected);
+            inner.state = kept;
+            inner.narration_at = Instant::now();
+            if here {
+                inner.state.teacher_connected = connected;
+            }
+            // Every student here gets the whole state again, as a welcome does.
+            let state = inner.snapshot();
+            for (sid, e) in &inner.roster {
+                let Some(c) = e.conn.and_then(|c| inner.conns.get(&c)) else { continue };
+                let again = ServerMsg::Welcome {
+                    role: Role::Student,
+                    code: session.code.clone(),
+                    id: Some(sid.clone()),
+                    resume: None,
+                    state: state.clone(),
+                    roster: None,
+                };
+                if c.tx.try_send(Out::Text(text(&again))).is_err() {
+                    full.extend(e.conn);
+                }
+            }
+        }
+        if inner.teacher.is_none() {
+            let connected = row.teacher_left_at.is_none() && row.teacher_owner.is_some();
+            if connected != inner.state.teacher_connected {
+                inner.state.teacher_connected = connected;
+                full.extend(inner.students(&ServerMsg::Teacher { connected }));
+            }
+            inner.teacher_owner = row.teacher_owner.filter(|_| connected);
+            inner.teacher_left = (!connected).then(|| {
+                let away = row.teacher_left_at.map_or(0, |t| (now_secs() - t).max(0) as u64);
+                Instant::now().checked_sub(Duration::from_secs(away)).unwrap_or_else(Instant::now)
+            });
+        }
+        // The students other instances hold, as kept.
+        let mut kept_ids = HashSet::new();
+        for s in row.students {
+            let Ok(student) = serde_json::from_str::<Student>(&s.data) else { continue };
+            kept_ids.insert(student.id.clone());
+            if inner.roster.get(&student.id).is_some_and(|e| e.conn.is_some()) {
+                continue; // held here: this copy is the newest
+            }
+            let changed = inner.roster.get(&student.id).is_none_or(|e| e.student != student);
+            let owner = s.owner.filter(|_| student.connected);
+            let msg = ServerMsg::Student { student: student.clone() };
+            inner.roster.insert(student.id.clone(), Entry { student, resume_hash: s.resume_hash, conn: None, owner });
+            if changed {
+                full.extend(inner.teacher(&msg));
+            }
+        }
+        let gone: Vec<String> = inner
+            .roster
+            .iter()
+            .filter(|(k, e)| e.conn.is_none() && !kept_ids.contains(*k))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for id in gone {
+            inner.roster.remove(&id);
+            full.extend(inner.teacher(&ServerMsg::Left { id }));
+        }
+        self.drop_slow(session, &mut inner, full);
+    }
+
+    /// Reload one session from the database (see [`Hub::resync`]).
+    pub(super) async fn resync_one(&self, session: &Session) {
+        match self.store.live_load(&session.code).await {
+            Ok(Some(row)) => self.resync(session, row),
+            Ok(None) => self.end(session, "the session has ended", false),
+            Err(e) => tracing::warn!("live {}: cannot reload the kept state: {e}", session.code),
+        }
+    }
+
+    /// Reload every session this instance holds (its LISTEN connection came back).
+    pub(super) async fn resync_all(&self) {
+        let sessions: Vec<Arc<Session>> = self.sessions.lock().expect("sessions").values().cloned().collect();
+        for s in &sessions {
+            self.resync_one(s).await;
+        }
+        if !sessions.is_empty() {
+            tracing::info!("live: {} sessions reloaded after the LISTEN connection came back", sessions.len());
+        }
+    }
+
+    /// The teacher and students held by instances not in `alive` are away: those instances
+    /// stopped renewing their leases (they crashed, or lost the database).
+    pub(super) fn expire(&self, alive: &HashSet<String>) {
+        let is_alive = |owner: &str| alive.contains(owner.split('/').next().unwrap_or(owner));
+        let sessions: Vec<Arc<Session>> = self.sessions.lock().expect("sessions").values().cloned().collect();
+        for session in sessions {
+            let mut inner = session.inner.lock().expect("session");
+            let mut full = Vec::new();
+            if inner.teacher.is_none()
+                && inner.state.teacher_connected
+                && let Some(owner) = inner.teacher_owner.clone().filter(|o| !is_alive(o))
+            {
+                tracing::info!("live {}: the teacher's instance is gone; the teacher is away", session.code);
+                inner.teacher_owner = None;
+                inner.state.teacher_connected = false;
+                inner.teacher_left = Some(Instant::now());
+                full.extend(inner.students(&ServerMsg::Teacher { connected: false }));
+                self.publish_state(&session, &inner, Some(Event::TeacherConn { connected: false, owner }));
+            }
+            let lost: Vec<String> = inner
+                .roster
+                .iter()
+                .filter(|(_, e)| {
+                    e.conn.is_none() && e.student.connected && e.owner.as_deref().is_some_and(|o| !is_alive(o))
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            for id in lost {
+                let e = inner.roster.get_mut(&id).expect("entry");
+                e.student.connected = false;
+                e.student.hand = false;
+                e.owner = None;
+                let msg = ServerMsg::Student { student: e.student.clone() };
+                full.extend(inner.teacher(&msg));
+                self.publish_student(&session, inner.roster.get(&id), &id);
+            }
+            self.drop_slow(&session, &mut inner, full);
+        }
+    }
+}
+
+/// Renew this instance's lease, and expire what instances without one held.
+pub(super) async fn lease_keeper(hub: std::sync::Weak<Hub>) {
+    loop {
+        let Some(h) = hub.upgrade() else { return };
+        let every = h.cfg.lease / 3;
+        if let Err(e) = h.store.live_heartbeat(&h.instance).await {
+            tracing::warn!("live: cannot renew this instance's lease: {e}");
+        } else {
+            let since = now_secs() - h.cfg.lease.as_secs().max(1) as i64;
+            match h.store.live_alive(since).await {
+                Ok(mut alive) => {
+                    alive.insert(h.instance.clone());
+                    h.expire(&alive);
+                }
+                Err(e) => tracing::warn!("live: cannot read the instances' leases: {e}"),
+            }
+        }
+        drop(h);
+        tokio::time::sleep(every).await;
     }
 }
 
@@ -178,36 +347,35 @@ pub(super) async fn outbox_writer(hub: std::sync::Weak<Hub>, mut rx: mpsc::Unbou
                 newest.insert(code.clone(), i);
             }
         }
+        let mut writes = Vec::new();
         let mut announce = Vec::new();
         let mut kept_all = Vec::new();
         for (i, o) in batch.into_iter().enumerate() {
             match o {
-                Outbox::State { code, state, teacher_left_at, ended, event, kept } => {
+                Outbox::State { code, state, teacher_left_at, ended, teacher_owner, event, kept } => {
                     kept_all.extend(kept);
-                    if newest.get(&code) == Some(&i)
-                        && let Err(e) = hub.store.live_save(&code, &state, teacher_left_at, ended).await
-                    {
-                        tracing::error!("live {code}: {e}");
-                    }
                     if let Some(e) = event {
-                        announce.push(Envelope { i: hub.instance.clone(), c: code, e });
+                        announce.push(Envelope { i: hub.instance.clone(), c: code.clone(), e });
+                    }
+                    if newest.get(&code) == Some(&i) {
+                        writes.push(LiveWrite::State { code, state, teacher_left_at, ended, teacher_owner });
                     }
                 }
-                Outbox::Student { code, id, resume_hash, data, event } => {
-                    if let Err(e) = hub.store.live_student(&code, &id, &resume_hash, data.as_deref()).await {
-                        tracing::error!("live {code}: {e}");
-                    }
-                    announce.push(Envelope { i: hub.instance.clone(), c: code, e: event });
+                Outbox::Student { code, id, resume_hash, data, owner, event } => {
+                    announce.push(Envelope { i: hub.instance.clone(), c: code.clone(), e: event });
+                    writes.push(LiveWrite::Student { code, id, resume_hash, data, owner });
                 }
             }
         }
-        if hub.shared {
-            for env in announce {
-                let payload = serde_json::to_string(&env).unwrap_or_default();
-                if let Err(e) = hub.store.notify(CHANNEL, &payload).await {
-                    tracing::error!("live: cannot announce a change: {e}");
-                }
-            }
+        let payloads: Vec<String> = if hub.shared {
+            announce.iter().map(|env| serde_json::to_string(env).unwrap_or_default()).collect()
+        } else {
+            Vec::new()
+        };
+        // The writes and their announcements together: an instance never hears of a change
+        // that is not kept, nor misses the announcement of one that is.
+        if let Err(e) = hub.store.live_commit(&writes, CHANNEL, &payloads).await {
+            tracing::error!("live: {} changes not kept: {e}", writes.len());
         }
         // Written (or failed, and logged): whoever waits goes on either way.
         for k in kept_all {
@@ -216,20 +384,37 @@ pub(super) async fn outbox_writer(hub: std::sync::Weak<Hub>, mut rx: mpsc::Unbou
     }
 }
 
-/// Hear the other instances (PostgreSQL LISTEN), reconnecting when the connection drops.
+/// Hear the other instances (PostgreSQL LISTEN), reconnecting when the connection drops. Once
+/// it is back, everything held here is reloaded from the database: announcements made while it
+/// was away are lost.
 pub(super) async fn listener(hub: std::sync::Weak<Hub>, url: String) {
     loop {
-        match sqlx::postgres::PgListener::connect(&url).await {
+        // Named, so that an operator (or a test) can tell it from the pool's connections.
+        let name = match hub.upgrade() {
+            Some(h) => format!("cloudhall-listen-{}", h.instance),
+            None => return,
+        };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        match sqlx::postgres::PgListener::connect(&format!("{url}{sep}application_name={name}")).await {
             Ok(mut l) => {
                 if let Err(e) = l.listen(CHANNEL).await {
                     tracing::error!("live: LISTEN failed: {e}");
                 } else {
+                    // (At the first start nothing is held yet.)
+                    if let Some(h) = hub.upgrade() {
+                        h.resync_all().await;
+                    }
                     loop {
-                        match l.recv().await {
-                            Ok(n) => match hub.upgrade() {
+                        // Not `recv`, which reconnects by itself and so hides what was missed.
+                        match l.try_recv().await {
+                            Ok(Some(n)) => match hub.upgrade() {
                                 Some(h) => h.on_bus(n.payload()),
                                 None => return,
                             },
+                            Ok(None) => {
+                                tracing::warn!("live: the LISTEN connection was lost");
+                                break;
+                            }
                             Err(e) => {
                                 tracing::warn!("live: the LISTEN connection failed: {e}");
                                 break;
@@ -243,6 +428,6 @@ pub(super) async fn listener(hub: std::sync::Weak<Hub>, url: String) {
         if hub.strong_count() == 0 {
             return;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }

@@ -41,7 +41,10 @@ pub async fn run(hub: Arc<Hub>, session: Arc<Session>, mut socket: WebSocket) {
     let (view_tx, mut view_rx) = watch::channel(None);
     let conn = Conn { role: Role::Student, tx, view: view_tx };
     let attached = match first {
-        Ok(ClientMsg::Claim { token }) => attach_teacher(&hub, &session, conn_id, conn, &token),
+        Ok(ClientMsg::Claim { token }) => match teacher_epoch(&hub, &session, &token).await {
+            Ok(epoch) => attach_teacher(&hub, &session, conn_id, conn, &token, epoch),
+            Err(refused) => Err(refused),
+        },
         Ok(ClientMsg::Join { name, resume }) => {
             let kept = kept_state(&hub, &session).await;
             attach_student(&hub, &session, conn_id, conn, &name, resume.as_deref(), kept)
@@ -257,11 +260,29 @@ fn lock_current<'a>(
     Ok(inner)
 }
 
-fn attach_teacher(hub: &Hub, session: &Arc<Session>, id: u64, mut conn: Conn, token: &str) -> Attached {
+/// Before a teacher connection is taken: with other instances, this copy brought up to what
+/// the database keeps (the teacher may come from an instance whose changes were missed here),
+/// and the connection's epoch counted in the database, so that its sequence numbers are above
+/// those of every connection before it, wherever that was.
+async fn teacher_epoch(hub: &Hub, session: &Session, token: &str) -> Result<u64, (&'static str, String)> {
+    if !token_matches(&hash(token), &session.token_hash) {
+        return Err(("wrong_token", "this is not the teacher's token for this session".into()));
+    }
+    if hub.shared {
+        hub.resync_one(session).await;
+    }
+    hub.store.live_epoch(&session.code).await.map_err(|e| {
+        tracing::error!("live {}: {e}", session.code);
+        ("unavailable", "the session cannot be taken just now; try again in a moment".to_string())
+    })
+}
+
+fn attach_teacher(hub: &Hub, session: &Arc<Session>, id: u64, mut conn: Conn, token: &str, epoch: u64) -> Attached {
     if !token_matches(&hash(token), &session.token_hash) {
         return Err(("wrong_token", "this is not the teacher's token for this session".into()));
     }
     let mut inner = lock_current(hub, session)?;
+    inner.seq_floor = epoch << 32;
     conn.role = Role::Teacher;
     let mut full = Vec::new();
     if let Some(old) = inner.teacher.take()
@@ -347,7 +368,7 @@ fn attach_student(
                 scene: None,
                 hand: false,
             };
-            inner.roster.insert(sid.clone(), Entry { student, resume_hash: hash(&token), conn: None });
+            inner.roster.insert(sid.clone(), Entry { student, resume_hash: hash(&token), conn: None, owner: None });
             (sid, token)
         }
     };
@@ -393,7 +414,7 @@ async fn teacher_says(hub: &Hub, session: &Session, conn: u64, msg: ServerMsg) {
         if inner.teacher != Some(conn) {
             return; // replaced meanwhile
         }
-        let seq = inner.state.seq + 1;
+        let seq = inner.state.seq.max(inner.seq_floor) + 1;
         if !hub.shared || matches!(msg, ServerMsg::View { .. }) {
             let full = hub.class_change(&mut inner, &msg, seq);
             hub.publish_state(session, &inner, Some(Event::Class { seq, msg }));

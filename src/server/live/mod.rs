@@ -8,8 +8,16 @@
 //! catches up on reconnecting. Nobody waits for the slowest.
 //!
 //! With PostgreSQL, several server instances share sessions: every change is written to
-//! `live_sessions`/`live_students` and then announced with `NOTIFY cloudhall_live`; instances
-//! LISTEN and apply what the others announce to their own copy and their own connections.
+//! `live_sessions`/`live_students` and announced with `NOTIFY cloudhall_live` in the same
+//! transaction; instances LISTEN and apply what the others announce to their own copy and their
+//! own connections. What keeps them agreeing when something goes wrong:
+//! - sequence numbers have a high part counted in the database at each teacher connection, so
+//!   a teacher who moves to another instance never reuses a number the others would drop;
+//! - an instance whose LISTEN connection comes back, and one a teacher connects to, reloads
+//!   the kept state of its sessions (it may have missed announcements), and one about to end a
+//!   class for its absent teacher asks the database first;
+//! - every instance renews a lease in `live_instances`; the teacher and students held by an
+//!   instance whose lease ran out (it crashed) are counted away instead of present forever.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +36,7 @@ mod bus;
 mod conn;
 
 pub use bus::CHANNEL;
-use bus::{Event, Outbox, listener, outbox_writer};
+use bus::{Event, Outbox, lease_keeper, listener, outbox_writer};
 pub use conn::run;
 
 /// Limits and timings of live sessions.
@@ -54,6 +62,9 @@ pub struct LiveConfig {
     /// they are coalesced instead).
     pub burst: u32,
     pub refill: Duration,
+    /// An instance that has not renewed its lease for this long is taken for dead, with the
+    /// connections it held (shared sessions only; renewed three times as often).
+    pub lease: Duration,
 }
 
 impl Default for LiveConfig {
@@ -69,6 +80,7 @@ impl Default for LiveConfig {
             tick: Duration::from_secs(1),
             burst: 30,
             refill: Duration::from_millis(100),
+            lease: Duration::from_secs(15),
         }
     }
 }
@@ -91,6 +103,8 @@ struct Entry {
     resume_hash: String,
     /// This instance's connection of this student, if here.
     conn: Option<u64>,
+    /// The instance holding the student's connection, when another one does.
+    owner: Option<String>,
 }
 
 struct Inner {
@@ -105,6 +119,9 @@ struct Inner {
     teacher_owner: Option<String>,
     teacher_left: Option<Instant>,
     last_activity: Instant,
+    /// Sequence numbers of this instance's teacher connection start above this (its epoch,
+    /// counted in the database, in the high 32 bits).
+    seq_floor: u64,
 }
 
 pub struct Session {
@@ -161,8 +178,8 @@ pub struct Hub {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     /// Sessions that ended here lately: refused even before the database says so.
     ended: Mutex<HashMap<String, Instant>>,
-    /// Events for sessions being loaded, applied once they are.
-    loading: Mutex<HashMap<String, Vec<Event>>>,
+    /// Events for sessions being loaded (with the instance that sent each), applied once they are.
+    loading: Mutex<HashMap<String, Vec<(String, Event)>>>,
     next_conn: AtomicU64,
     outbox: mpsc::UnboundedSender<Outbox>,
     /// PostgreSQL: other instances share the sessions.
@@ -314,6 +331,7 @@ impl Hub {
         tokio::spawn(sweeper(Arc::downgrade(&hub)));
         if shared {
             tokio::spawn(listener(Arc::downgrade(&hub), hub.store.url.clone()));
+            tokio::spawn(lease_keeper(Arc::downgrade(&hub)));
         }
         hub
     }
@@ -344,6 +362,11 @@ impl Hub {
             }
             _ => Ok(()),
         }
+    }
+
+    /// This instance's name among the others (on the bus, in leases).
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// Sessions with connections on this instance.
@@ -396,14 +419,16 @@ impl Hub {
             state.teacher_connected = false;
         }
         let mut roster = BTreeMap::new();
-        for (data, resume_hash) in row.students {
-            if let Ok(mut student) = serde_json::from_str::<Student>(&data) {
+        for s in row.students {
+            if let Ok(mut student) = serde_json::from_str::<Student>(&s.data) {
                 if !self.shared {
                     student.connected = false;
                 }
-                roster.insert(student.id.clone(), Entry { student, resume_hash, conn: None });
+                let owner = s.owner.filter(|_| student.connected);
+                roster.insert(student.id.clone(), Entry { student, resume_hash: s.resume_hash, conn: None, owner });
             }
         }
+        let teacher_owner = row.teacher_owner.filter(|_| self.shared && state.teacher_connected);
         let teacher_left = (!state.teacher_connected).then(|| {
             let away = row.teacher_left_at.map_or(0, |t| (now - t).max(0) as u64);
             Instant::now().checked_sub(Duration::from_secs(away)).unwrap_or_else(Instant::now)
@@ -417,9 +442,10 @@ impl Hub {
                 roster,
                 conns: HashMap::new(),
                 teacher: None,
-                teacher_owner: None,
+                teacher_owner,
                 teacher_left,
                 last_activity: Instant::now(),
+                seq_floor: 0,
             }),
         });
         let mut sessions = self.sessions.lock().expect("sessions");
@@ -428,8 +454,8 @@ impl Hub {
         }
         sessions.insert(code.to_string(), session.clone());
         drop(sessions);
-        for e in pending.drain(..) {
-            self.apply_remote(&session, e);
+        for (from, e) in pending.drain(..) {
+            self.apply_remote(&session, &from, e);
         }
         Ok(session)
     }
@@ -469,25 +495,35 @@ impl Hub {
             state: serde_json::to_string(&inner.state).unwrap_or_default(),
             teacher_left_at: inner.teacher_left_at(),
             ended: inner.state.ended,
+            teacher_owner: inner.teacher_owner.clone().filter(|_| inner.state.teacher_connected),
             event,
             kept,
         });
     }
 
     fn publish_student(&self, session: &Session, entry: Option<&Entry>, id: &str) {
-        let (data, resume_hash, event) = match entry {
-            Some(e) => (
-                serde_json::to_string(&e.student).ok(),
-                e.resume_hash.clone(),
-                Event::Roster { student: e.student.clone(), resume_hash: e.resume_hash.clone() },
-            ),
-            None => (None, String::new(), Event::Left { id: id.to_string() }),
+        let (data, resume_hash, owner, event) = match entry {
+            Some(e) => {
+                // Who holds the student's connection: this instance, another, or none.
+                let owner = match e.conn {
+                    Some(_) => Some(self.instance.clone()),
+                    None => e.owner.clone().filter(|_| e.student.connected),
+                };
+                let event = Event::Roster {
+                    student: e.student.clone(),
+                    resume_hash: e.resume_hash.clone(),
+                    owner: owner.clone(),
+                };
+                (serde_json::to_string(&e.student).ok(), e.resume_hash.clone(), owner, event)
+            }
+            None => (None, String::new(), None, Event::Left { id: id.to_string() }),
         };
         let _ = self.outbox.send(Outbox::Student {
             code: session.code.clone(),
             id: id.to_string(),
             resume_hash,
             data,
+            owner,
             event,
         });
     }
@@ -579,16 +615,22 @@ impl Hub {
         }
     }
 
-    /// Check the sessions' timeouts and forget the ones nobody here is connected to.
-    fn sweep(&self) {
+    /// Check the sessions' timeouts and forget the ones nobody here is connected to. Returns
+    /// those whose teacher has been away past the grace, shared with other instances: the
+    /// database may know the teacher came back (an announcement missed here), so they are
+    /// asked about before they end.
+    fn sweep(&self) -> Vec<Arc<Session>> {
         let sessions: Vec<Arc<Session>> = self.sessions.lock().expect("sessions").values().cloned().collect();
+        let mut ask = Vec::new();
         for s in sessions {
             let inner = s.inner.lock().expect("session");
             let teacher_gone = inner.teacher_left.is_some_and(|t| t.elapsed() > self.cfg.teacher_grace);
             let idle = inner.last_activity.elapsed() > self.cfg.idle_expiry;
             let unused = inner.conns.is_empty();
             drop(inner);
-            if teacher_gone {
+            if teacher_gone && self.shared {
+                ask.push(s);
+            } else if teacher_gone {
                 self.end(&s, "the teacher did not come back", true);
             } else if idle {
                 self.end(&s, "nothing happened for a long time", true);
@@ -600,6 +642,7 @@ impl Hub {
                 }
             }
         }
+        ask
     }
 }
 
@@ -607,7 +650,18 @@ async fn sweeper(hub: std::sync::Weak<Hub>) {
     loop {
         let tick = match hub.upgrade() {
             Some(h) => {
-                h.sweep();
+                for s in h.sweep() {
+                    h.resync_one(&s).await;
+                    let gone = s
+                        .inner
+                        .lock()
+                        .expect("session")
+                        .teacher_left
+                        .is_some_and(|t| t.elapsed() > h.cfg.teacher_grace);
+                    if gone {
+                        h.end(&s, "the teacher did not come back", true);
+                    }
+                }
                 h.cfg.tick
             }
             None => return,
@@ -648,6 +702,7 @@ mod tests {
             teacher_owner: None,
             teacher_left: None,
             last_activity: Instant::now(),
+            seq_floor: 0,
         };
         let t = inner.snapshot().narration.expect("narration").t;
         assert!((15.9..16.5).contains(&t), "10 s + 4 s at 1.5x, got {t}");
