@@ -68,7 +68,7 @@ check: deps
 # The fuzz targets under fuzz/ (nightly Rust and cargo-fuzz, installed here if missing), each for
 # FUZZ_SECONDS; new inputs go to a corpus outside the clone, crashes to fuzz/artifacts/.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= check_bytes check_bundled live_message
+FUZZ_TARGETS ?= check_bytes check_bundled live_message import_pannellum import_marzipano import_krpano
 fuzz:
 	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
 	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked

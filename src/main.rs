@@ -214,6 +214,15 @@ struct ServeArgs {
     /// Most students in one live guided session.
     #[arg(long, default_value_t = 200)]
     max_students: usize,
+    /// With several instances on one PostgreSQL: seconds after which an instance that stopped
+    /// renewing its lease (it crashed) is taken for dead, its teacher and students away. The same
+    /// on every instance.
+    #[arg(long, default_value_t = 15)]
+    live_lease: u64,
+    /// With several instances: the PostgreSQL URL to LISTEN on, when --database-url goes
+    /// through a pooler in transaction mode (PgBouncer), which cannot hold a LISTEN.
+    #[arg(long)]
+    listen_url: Option<String>,
     /// The browser viewer to serve at `/` (built by `make web`).
     #[arg(long, default_value = "web/dist")]
     web: PathBuf,
@@ -577,7 +586,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         data_dir: args.data,
         database_url: args.database_url,
         words,
-        live: cloudhall::server::live::LiveConfig { max_students: args.max_students, ..Default::default() },
+        live: cloudhall::server::live::LiveConfig {
+            max_students: args.max_students,
+            lease: std::time::Duration::from_secs(args.live_lease.max(1)),
+            listen_url: args.listen_url,
+            ..Default::default()
+        },
         web_dir: args.web,
         upload_limit: args.upload_limit_mb.saturating_mul(1024 * 1024),
         trusted_proxies: args.trusted_proxies,

@@ -52,6 +52,66 @@ async fn start(cfg: LiveConfig) -> (SocketAddr, Arc<AppState>) {
     (addr, state)
 }
 
+/// A server on a free port sharing live sessions through the PostgreSQL database at `url`.
+async fn start_on(url: &str, cfg: LiveConfig) -> (SocketAddr, Arc<AppState>) {
+    let store = Store::open(url).await.expect("db");
+    let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
+    let state = AppState::with_live(tour, store, WordList::parse("spam"), None, cfg).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    (addr, state)
+}
+
+/// A TCP relay to PostgreSQL that can be cut: while cut, the connections through it are
+/// dropped and new ones refused, as a network that lost the way would.
+struct Relay {
+    port: u16,
+    open: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    async fn to(url: &str) -> Relay {
+        let target = url.split('@').nth(1).and_then(|h| h.split('/').next()).expect("host:port").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = open.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else { return };
+                if !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let (target, flag) = (target.clone(), flag.clone());
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(&target).await else { return };
+                    let copy = tokio::io::copy_bidirectional(&mut client, &mut server);
+                    let cut = async {
+                        while flag.load(std::sync::atomic::Ordering::SeqCst) {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    };
+                    tokio::select! { _ = copy => {}, _ = cut => {} }
+                });
+            }
+        });
+        Relay { port, open }
+    }
+
+    /// The database URL through the relay.
+    fn url(&self, url: &str) -> String {
+        let (user, rest) = url.split_once('@').expect("url with a user");
+        let db = rest.split_once('/').map_or("", |(_, d)| d);
+        format!("{user}@127.0.0.1:{}/{db}", self.port)
+    }
+
+    fn set(&self, open: bool) {
+        self.open.store(open, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// A minimal HTTP/1.1 request: the status and the JSON body.
 async fn http(addr: SocketAddr, method: &str, path: &str) -> (u16, Value) {
     let (code, body) = http_text(addr, method, path).await;
@@ -465,6 +525,118 @@ async fn names_and_notes_lose_invisible_characters() {
     assert_eq!(teacher.expect("error").await["code"], "bad_message");
 }
 
+/// Two instances on one PostgreSQL. One's LISTEN connection is cut for 5 s while the teacher,
+/// on the other, moves the class on: once it is back, its students are brought to where the
+/// class is within 2 s. Then the teacher moves to that instance while its copy is behind
+/// again: it reloads what it missed before taking the teacher, and the numbers of the teacher's
+/// new messages are above the old ones, so the other instance does not drop them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_listen_connection_is_resynced_and_a_teacher_who_moves_keeps_every_student_in_step() {
+    let url = pg::postgres_url().await;
+    let (a, _) = start_on(&url, quick()).await;
+    // B LISTENs through a relay that the test cuts; its other connections go straight.
+    let relay = Relay::to(&url).await;
+    let (b, _) = start_on(&url, LiveConfig { listen_url: Some(relay.url(&url)), ..quick() }).await;
+    let (code, token) = create(a).await;
+    let (mut teacher, _) = Client::teacher(a, &code, &token).await;
+    let (mut on_a, _) = Client::student(a, &code, "On A").await;
+    teacher.send(json!({"v":1,"type":"go","site":"alpha","scene":"gate"})).await;
+    assert_eq!(on_a.expect("go").await["scene"], "gate");
+    let (mut on_b, w) = Client::student(b, &code, "On B").await;
+    assert_eq!(w["state"]["scene"], "gate");
+
+    // 1. B hears nothing for 5 s while the class moves to the hall.
+    relay.set(false);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    teacher.send(json!({"v":1,"type":"go","site":"alpha","scene":"hall"})).await;
+    assert_eq!(on_a.expect("go").await["scene"], "hall");
+    tokio::time::sleep(Duration::from_millis(4700)).await;
+    relay.set(true);
+    let back = Instant::now();
+    // (B may also have caught up before, on its own, on something it missed while loading.)
+    loop {
+        let w = on_b.expect("welcome").await;
+        if w["state"]["scene"] == "hall" {
+            break;
+        }
+    }
+    let took = back.elapsed();
+    eprintln!("B's students were back in step {took:?} after its LISTEN connection could return");
+    assert!(took < Duration::from_secs(2), "resynced {took:?} after the cut");
+
+    // 2. The teacher moves to B while B is cut off again.
+    relay.set(false);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    teacher.send(json!({"v":1,"type":"note","text":"before the move"})).await;
+    assert_eq!(on_a.expect("note").await["text"], "before the move");
+    drop(teacher);
+    assert_eq!(on_a.expect("teacher").await["connected"], false);
+    let (mut teacher, w) = Client::teacher(b, &code, &token).await;
+    assert_eq!(w["state"]["note"], "before the move", "B reloads what it missed before it takes the teacher");
+    let w = on_b.expect("welcome").await;
+    assert_eq!(w["state"]["note"], "before the move", "and its students get it: {w}");
+    assert_eq!(on_a.expect("teacher").await["connected"], true);
+    teacher.send(json!({"v":1,"type":"go","site":"alpha","scene":"gate"})).await;
+    assert_eq!(on_a.expect("go").await["scene"], "gate", "A keeps following the teacher on B");
+    assert_eq!(on_b.expect("go").await["scene"], "gate");
+    teacher.send(json!({"v":1,"type":"note","text":"after the move"})).await;
+    assert_eq!(on_a.expect("note").await["text"], "after the move");
+    assert_eq!(on_b.expect("note").await["text"], "after the move");
+    relay.set(true);
+}
+
+/// Two `cloudhall serve` processes on one PostgreSQL; the teacher's is killed (SIGKILL) mid-class.
+/// Its lease runs out: the students on the other instance see the teacher away, and its
+/// students away on the roster, instead of present forever. The teacher reconnects to the
+/// other instance and the class goes on; a student of the killed one resumes there, where the
+/// class is.
+#[test]
+fn a_killed_instance_leaves_its_class_to_the_other() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = runtime.block_on(pg::postgres_url());
+    let mut a = ServerProcess::spawn(&url);
+    let b = ServerProcess::spawn(&url);
+    runtime.block_on(async {
+        let (code, token) = create(a.addr).await;
+        let (mut teacher, _) = Client::teacher(a.addr, &code, &token).await;
+        let (mut on_a, w) = Client::student(a.addr, &code, "On A").await;
+        teacher.send(json!({"v":1,"type":"go","site":"alpha","scene":"gate"})).await;
+        assert_eq!(on_a.expect("go").await["scene"], "gate");
+        let (id, resume) = (w["id"].clone(), w["resume"].as_str().expect("resume").to_string());
+        let (mut on_b, _) = Client::student(b.addr, &code, "On B").await;
+        roster_until(&mut teacher, |s| s["name"] == "On B" && s["connected"] == true).await;
+        teacher.send(json!({"v":1,"type":"go","site":"alpha","scene":"hall"})).await;
+        assert_eq!(on_a.expect("go").await["scene"], "hall");
+        assert_eq!(on_b.expect("go").await["scene"], "hall");
+
+        a.child.kill().expect("kill -9");
+        a.child.wait().expect("reaped");
+        let killed = Instant::now();
+        assert_eq!(on_b.expect("teacher").await["connected"], false, "the teacher's instance is gone");
+        eprintln!("the teacher of a killed instance was away {:?} after the kill", killed.elapsed());
+        let (mut teacher, w) = Client::teacher(b.addr, &code, &token).await;
+        let on_a_entry = w["roster"].as_array().and_then(|r| r.iter().find(|s| s["name"] == "On A")).cloned();
+        assert_eq!(on_a_entry.map(|s| s["connected"].clone()), Some(json!(false)), "{w}");
+        assert_eq!(on_b.expect("teacher").await["connected"], true);
+        teacher.send(json!({"v":1,"type":"go","site":"alpha","scene":"gate"})).await;
+        assert_eq!(on_b.expect("go").await["scene"], "gate", "the students on B keep following");
+
+        drop(on_a);
+        let mut again = Client::connect(b.addr, &code).await;
+        again.send(json!({"v": 1, "type": "join", "name": "On A", "resume": resume})).await;
+        let w = again.expect("welcome").await;
+        assert_eq!(
+            (w["id"].clone(), w["state"]["scene"].clone()),
+            (id, json!("gate")),
+            "resumed where the class is: {w}"
+        );
+        roster_until(&mut teacher, |s| s["name"] == "On A" && s["connected"] == true).await;
+        teacher.send(json!({"v":1,"type":"note","text":"together again"})).await;
+        assert_eq!(again.expect("note").await["text"], "together again");
+        assert_eq!(on_b.expect("note").await["text"], "together again");
+    });
+}
+
 /// A `cloudhall serve` child process on a free port, killed when dropped.
 struct ServerProcess {
     child: std::process::Child,
@@ -495,7 +667,7 @@ impl ServerProcess {
         use std::process::{Command, Stdio};
         let addr = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
         let child = Command::new(env!("CARGO_BIN_EXE_cloudhall"))
-            .args(["serve", "--addr", &addr.to_string(), "--tour"])
+            .args(["serve", "--live-lease", "2", "--addr", &addr.to_string(), "--tour"])
             .arg(fixture("good"))
             .arg("--data")
             .arg(temp_dir("proc"))

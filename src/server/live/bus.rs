@@ -204,8 +204,11 @@ impl Hub {
                 }
             }
         }
+        // Kept as present by an instance that has not since lost its lease.
+        let alive = self.alive.lock().expect("alive").clone();
+        let held = |o: &str| alive.as_ref().is_none_or(|a| a.contains(o.split('/').next().unwrap_or(o)));
         if inner.teacher.is_none() {
-            let connected = row.teacher_left_at.is_none() && row.teacher_owner.is_some();
+            let connected = row.teacher_left_at.is_none() && row.teacher_owner.as_deref().is_some_and(held);
             if connected != inner.state.teacher_connected {
                 inner.state.teacher_connected = connected;
                 full.extend(inner.students(&ServerMsg::Teacher { connected }));
@@ -219,8 +222,12 @@ impl Hub {
         // The students other instances hold, as kept.
         let mut kept_ids = HashSet::new();
         for s in row.students {
-            let Ok(student) = serde_json::from_str::<Student>(&s.data) else { continue };
+            let Ok(mut student) = serde_json::from_str::<Student>(&s.data) else { continue };
             kept_ids.insert(student.id.clone());
+            if student.connected && !s.owner.as_deref().is_some_and(held) {
+                student.connected = false;
+                student.hand = false;
+            }
             if inner.roster.get(&student.id).is_some_and(|e| e.conn.is_some()) {
                 continue; // held here: this copy is the newest
             }
@@ -292,6 +299,9 @@ impl Hub {
                 })
                 .map(|(k, _)| k.clone())
                 .collect();
+            if !lost.is_empty() {
+                tracing::info!("live {}: {} students of a gone instance are away", session.code, lost.len());
+            }
             for id in lost {
                 let e = inner.roster.get_mut(&id).expect("entry");
                 e.student.connected = false;
@@ -319,6 +329,7 @@ pub(super) async fn lease_keeper(hub: std::sync::Weak<Hub>) {
                 Ok(mut alive) => {
                     alive.insert(h.instance.clone());
                     h.expire(&alive);
+                    *h.alive.lock().expect("alive") = Some(alive);
                 }
                 Err(e) => tracing::warn!("live: cannot read the instances' leases: {e}"),
             }

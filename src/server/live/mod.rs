@@ -65,6 +65,9 @@ pub struct LiveConfig {
     /// An instance that has not renewed its lease for this long is taken for dead, with the
     /// connections it held (shared sessions only; renewed three times as often).
     pub lease: Duration,
+    /// Where to LISTEN, when not through the database URL: a connection pooler in transaction
+    /// mode (PgBouncer's) cannot hold a LISTEN, so it goes straight to PostgreSQL.
+    pub listen_url: Option<String>,
 }
 
 impl Default for LiveConfig {
@@ -81,6 +84,7 @@ impl Default for LiveConfig {
             burst: 30,
             refill: Duration::from_millis(100),
             lease: Duration::from_secs(15),
+            listen_url: None,
         }
     }
 }
@@ -184,6 +188,8 @@ pub struct Hub {
     outbox: mpsc::UnboundedSender<Outbox>,
     /// PostgreSQL: other instances share the sessions.
     shared: bool,
+    /// The instances whose leases were current when last read (None before the first read).
+    alive: Mutex<Option<std::collections::HashSet<String>>>,
     /// Deliveries of the teacher's views, for /metrics.
     pub delivered: AtomicU64,
 }
@@ -325,12 +331,14 @@ impl Hub {
             next_conn: AtomicU64::new(1),
             outbox,
             shared,
+            alive: Mutex::new(None),
             delivered: AtomicU64::new(0),
         });
         tokio::spawn(outbox_writer(Arc::downgrade(&hub), rx));
         tokio::spawn(sweeper(Arc::downgrade(&hub)));
         if shared {
-            tokio::spawn(listener(Arc::downgrade(&hub), hub.store.url.clone()));
+            let url = hub.cfg.listen_url.clone().unwrap_or_else(|| hub.store.url.clone());
+            tokio::spawn(listener(Arc::downgrade(&hub), url));
             tokio::spawn(lease_keeper(Arc::downgrade(&hub)));
         }
         hub
