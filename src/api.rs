@@ -340,6 +340,11 @@ mod tests {
     }
 }
 
+/// The most characters of a memorial message, and of the name it is signed with: one limit for
+/// the server, the viewer's panel and the screen readers' form.
+pub const MESSAGE_MAX_CHARS: usize = 300;
+pub const NAME_MAX_CHARS: usize = 40;
+
 /// A count with its thousands grouped, as the hall shows visits (`310,000`).
 pub fn thousands(n: i64) -> String {
     let s = n.unsigned_abs().to_string();

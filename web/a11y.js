@@ -79,19 +79,22 @@ function render(o) {
         ["flower", "candle", "bow"].map((kind) => el("button", {
           type: "button", "data-key": `offer-${kind}`, onclick: () => send({ do: "offer", kind }),
         }, w[kind]))));
+      // The text stays until the server accepts it: a refused message is there to mend. The
+      // answer (thanks, or why not) is said through the live region by the viewer, and shown here.
+      const f = b.form || { name_max: 40, text_max: 300, status: "", answer: "", answers: 0 };
       const form = el("form", {
-        "data-key": "message-form",
+        "data-key": "message-form", "aria-busy": f.status === "sending" ? "true" : null,
         onsubmit: (e) => {
           e.preventDefault();
           const data = new FormData(form);
           if (!String(data.get("text") || "").trim()) return;
           send({ do: "message", name: data.get("name"), text: data.get("text") });
-          form.reset();
         },
       },
-      el("label", {}, w.name, el("input", { name: "name", autocomplete: "nickname", maxlength: 40, "data-key": "name" })),
-      el("label", {}, w.message, el("textarea", { name: "text", maxlength: 500, required: true, "data-key": "text" })),
-      el("button", { type: "submit", "data-key": "send" }, w.send));
+      el("label", {}, w.name, el("input", { name: "name", autocomplete: "nickname", maxlength: f.name_max, "data-key": "name" })),
+      el("label", {}, w.message, el("textarea", { name: "text", maxlength: f.text_max, required: true, "data-key": "text" })),
+      el("button", { type: "submit", "data-key": "send" }, w.send),
+      f.answer ? el("p", { "data-key": "answer", "data-status": f.status }, f.answer) : null);
       board.append(form);
     }
     board.append(el("button", { type: "button", "data-key": "close", onclick: () => send({ do: "close" }) }, w.close));
@@ -188,9 +191,11 @@ function render(o) {
     ? [...content.querySelectorAll("#a11y-board [data-key]")].filter((f) => "value" in f && f.value).map((f) => [f.dataset.key, f.value])
     : [];
   content.replaceChildren(...parts);
+  // A message the server has just accepted leaves the form; anything else typed stays.
+  const accepted = o.board?.form?.status === "accepted" && o.board.form.answers !== last?.board?.form?.answers;
   for (const [key, value] of typed) {
     const f = content.querySelector(`#a11y-board [data-key="${key}"]`);
-    if (f && "value" in f) f.value = value;
+    if (f && "value" in f && !(accepted && key === "text")) f.value = value;
   }
   const boardOpened = o.board && !(last && last.board && last.board.index === o.board.index);
   last = o;

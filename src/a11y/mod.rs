@@ -60,6 +60,22 @@ pub struct Board {
     pub body: String,
     /// The memorial's target, when the board is a memorial: offerings and messages are allowed.
     pub memorial: bool,
+    /// The message form's limits and where the visitor's last message is (memorials only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<MessageForm>,
+}
+
+/// A memorial's message form: its limits, and the answer to the last message sent from it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageForm {
+    pub name_max: usize,
+    pub text_max: usize,
+    /// "", "sending", "kept" (waiting on this device for the server), "accepted" or "refused".
+    pub status: &'static str,
+    /// What the visitor is told about it (the thanks, or why it was refused).
+    pub answer: String,
+    /// Answers so far: when it grows with "accepted", the form's text has been taken.
+    pub answers: u64,
 }
 
 /// What the screen shows, for assistive technology.
@@ -114,6 +130,8 @@ pub struct State<'a> {
     pub comfort: Comfort,
     pub live: Option<LiveItem>,
     pub map: bool,
+    /// The memorial's message form, as the viewer has it.
+    pub form: Option<MessageForm>,
 }
 
 /// What the screen shows, or `None` when the site or scene is not in the tour.
@@ -195,7 +213,8 @@ pub fn outline(tour: &Tour, st: &State) -> Option<Outline> {
             }
             HotspotKind::Go { .. } => return None,
         };
-        Some(Board { index, title, body, memorial })
+        let form = if memorial { st.form.clone() } else { None };
+        Some(Board { index, title, body, memorial, form })
     });
     Some(Outline {
         lang: if zh { "zh" } else { "en" },

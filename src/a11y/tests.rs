@@ -24,6 +24,7 @@ fn state(scene: &str, lang: Lang) -> State<'_> {
         comfort: Comfort::default(),
         live: None,
         map: false,
+        form: None,
     }
 }
 

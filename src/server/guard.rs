@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// Messages may be at most this many characters.
-pub const MAX_MESSAGE_CHARS: usize = 300;
+/// Messages may be at most this many characters (the viewer's forms use the same limit).
+pub const MAX_MESSAGE_CHARS: usize = crate::api::MESSAGE_MAX_CHARS;
 
 /// A small default list; operators replace it with `--words FILE` (one word per line, `#` comments).
 pub const DEFAULT_WORDS: &str = include_str!("default-words.txt");
@@ -192,8 +192,8 @@ pub fn check_message(name: &str, text: &str, words: &WordList) -> Result<(), Str
     if n > MAX_MESSAGE_CHARS {
         return Err(format!("the message has {n} characters; at most {MAX_MESSAGE_CHARS} are allowed"));
     }
-    if name.trim().is_empty() || name.chars().count() > 40 {
-        return Err("give a name of 1 to 40 characters".into());
+    if name.trim().is_empty() || name.chars().count() > crate::api::NAME_MAX_CHARS {
+        return Err(format!("give a name of 1 to {} characters", crate::api::NAME_MAX_CHARS));
     }
     if words.find(text).is_some() || words.find(name).is_some() {
         return Err("the message contains words that are not allowed here".into());

@@ -65,6 +65,8 @@ pub struct Spoken {
     /// The narration's controls as last seen, to say what a control changed.
     pub narration: Option<crate::a11y::NarrationItem>,
     pub count: u64,
+    /// The memorial's answers already said.
+    pub answers: u64,
 }
 
 /// An action from the document layer (or the native accessibility layer).
@@ -86,6 +88,7 @@ fn publish(
     comfort: Res<super::comfort::Settings>,
     live: Option<Res<super::live::LiveSession>>,
     map: Option<Res<super::map::MapState>>,
+    memorial: Option<Res<super::memorial::Memorial>>,
     mut out: ResMut<A11yOutline>,
     mut seen: Local<Option<Seen>>,
 ) {
@@ -101,6 +104,7 @@ fn publish(
         || comfort.is_changed()
         || live.as_ref().is_some_and(|l| l.is_changed())
         || map.as_ref().is_some_and(|m| m.is_changed())
+        || memorial.as_ref().is_some_and(|m| m.is_changed())
         || *seen != Some(key);
     *seen = Some(key);
     if !changed {
@@ -142,6 +146,13 @@ fn publish(
         comfort: comfort.0,
         live,
         map: map.is_some_and(|m| m.open),
+        form: Some(crate::a11y::MessageForm {
+            name_max: crate::api::NAME_MAX_CHARS,
+            text_max: crate::api::MESSAGE_MAX_CHARS,
+            status: memorial.as_ref().map_or("", |m| m.message.name()),
+            answer: memorial.as_ref().and_then(|m| m.notice.clone()).unwrap_or_default(),
+            answers: memorial.as_ref().map_or(0, |m| m.answers),
+        }),
     };
     let now = outline(&tour.0, &st);
     if now != out.outline {
@@ -171,8 +182,18 @@ fn announce(
     settings: Res<Settings>,
     out: Res<A11yOutline>,
     playback: Res<Playback>,
+    memorial: Option<Res<super::memorial::Memorial>>,
     mut spoken: ResMut<Spoken>,
 ) {
+    // The memorial's answer to a message: thanks, why it was refused, or kept for later.
+    if let Some(m) = &memorial
+        && m.answers != spoken.answers
+    {
+        spoken.answers = m.answers;
+        if let Some(text) = m.notice.clone() {
+            say(&mut spoken, text);
+        }
+    }
     let Some(o) = &out.outline else { return };
     if entered.read().last().is_some() {
         let text = arrival(o);
@@ -309,7 +330,9 @@ fn act(
                         remote.is_some(),
                     )
                 {
-                    error!("the message could not be kept: {e}");
+                    // Said, and shown beside the form: nothing was sent, the text is still there.
+                    memorial.notice = Some(e.clone());
+                    memorial.answers += 1;
                 }
             }
         }

@@ -145,6 +145,53 @@ pub struct Memorial {
     pub text: String,
     editing: Option<Field>,
     pub notice: Option<String>,
+    /// Where the visitor's last message is. Its text stays in the form until the server
+    /// accepts it: a refused message is still there to mend.
+    pub message: MessageState,
+    /// Answers about messages so far (thanks, refusals, kept for later): each is said in the
+    /// live region once.
+    pub answers: u64,
+}
+
+/// The visitor's last message, from Send to the server's answer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum MessageState {
+    #[default]
+    None,
+    /// Queued with this key, on its way.
+    Sending(String),
+    /// Queued with this key, waiting on this device for the server.
+    Kept(String),
+    Accepted,
+    Refused,
+}
+
+impl MessageState {
+    /// The form's status, as the screen readers' layer names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MessageState::None => "",
+            MessageState::Sending(_) => "sending",
+            MessageState::Kept(_) => "kept",
+            MessageState::Accepted => "accepted",
+            MessageState::Refused => "refused",
+        }
+    }
+
+    fn key(&self) -> Option<&str> {
+        match self {
+            MessageState::Sending(k) | MessageState::Kept(k) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+fn thanks(lang: Lang) -> String {
+    if lang == Lang::Zh {
+        "感谢留言，审核通过后显示。".into()
+    } else {
+        "Thank you: your message appears after review.".into()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Component)]
@@ -170,6 +217,8 @@ impl Memorial {
             text: String::new(),
             editing: None,
             notice: None,
+            message: MessageState::None,
+            answers: 0,
         }
     }
 
@@ -462,28 +511,20 @@ fn buttons(
         let action = match b {
             MemorialButton::Offer(kind) => Action::Offering { target: target.clone(), kind: *kind },
             MemorialButton::Send => {
-                let text = memorial.text.trim().to_string();
-                if text.is_empty() {
-                    continue;
+                let (name, text) = (memorial.name.clone(), memorial.text.clone());
+                memorial.editing = None;
+                typing.0 = false;
+                if let Err(e) =
+                    leave_message(&mut memorial, target.clone(), &name, &text, settings.lang, remote.is_some())
+                {
+                    memorial.notice = Some(e);
                 }
-                Action::Message { target: target.clone(), name: signed(&memorial.name, settings.lang), text }
+                continue;
             }
         };
-        let is_message = matches!(action, Action::Message { .. });
         match memorial.queue.push(Pending { key: new_key(), action }) {
             Ok(()) => {
-                if is_message {
-                    memorial.text.clear();
-                    memorial.editing = None;
-                    typing.0 = false;
-                    memorial.notice = Some(if settings.lang == Lang::Zh {
-                        "感谢留言，审核通过后显示。".into()
-                    } else {
-                        "Thank you: your message appears after review.".into()
-                    });
-                } else {
-                    memorial.flash = 1.2;
-                }
+                memorial.flash = 1.2;
                 memorial.retry_in = 0.0;
                 if remote.is_none() {
                     memorial.offline = true;
@@ -506,8 +547,9 @@ fn signed(name: &str, lang: Lang) -> String {
     }
 }
 
-/// Leave a message from outside the memorial's panel (the screen-reader layer's form): queued
-/// and saved first, as the panel's Send does, then sent with the rest of the queue.
+/// Leave a message (the panel's Send, or the screen-reader layer's form): queued and saved
+/// first, then sent with the rest of the queue. The text stays where the visitor wrote it until
+/// the server accepts it (see [`receive`]); one message is on its way at a time.
 pub fn leave_message(
     memorial: &mut Memorial,
     target: Target,
@@ -516,22 +558,40 @@ pub fn leave_message(
     lang: Lang,
     online: bool,
 ) -> Result<(), String> {
+    let zh = lang == Lang::Zh;
     let text = text.trim();
     if text.is_empty() {
-        return Err("the message is empty".into());
+        return Err(if zh { "请先写下留言。".into() } else { "Write the message first.".into() });
+    }
+    if memorial.message.key().is_some() {
+        return Err(if zh {
+            "上一条留言还在发送中。".into()
+        } else {
+            "Your last message is still on its way.".into()
+        });
     }
     let action = Action::Message { target, name: signed(name, lang), text: text.to_string() };
-    memorial.queue.push(Pending { key: new_key(), action })?;
-    memorial.notice = Some(if lang == Lang::Zh {
-        "感谢留言，审核通过后显示。".into()
-    } else {
-        "Thank you: your message appears after review.".into()
-    });
+    let key = new_key();
+    memorial.queue.push(Pending { key: key.clone(), action })?;
     memorial.retry_in = 0.0;
-    if !online {
+    if online {
+        memorial.message = MessageState::Sending(key);
+        memorial.notice = Some(if zh { "正在发送留言……".into() } else { "Sending your message…".into() });
+    } else {
         memorial.offline = true;
+        memorial.message = MessageState::Kept(key);
+        memorial.notice = Some(kept(lang));
+        memorial.answers += 1;
     }
     Ok(())
+}
+
+fn kept(lang: Lang) -> String {
+    if lang == Lang::Zh {
+        "留言已保存在本机，连接服务器后发送。".into()
+    } else {
+        "Your message is kept on this device and will be sent when the server can be reached.".into()
+    }
 }
 
 /// Lay an offering from outside the memorial's panel (the VR glasses mode's gaze): queued and
@@ -576,7 +636,8 @@ fn typing(
             }
             _ => {
                 if let Some(t) = &k.text {
-                    let limit = if field == Field::Name { 40 } else { 300 };
+                    let limit =
+                        if field == Field::Name { crate::api::NAME_MAX_CHARS } else { crate::api::MESSAGE_MAX_CHARS };
                     for c in t.chars().filter(|c| !c.is_control()) {
                         if target.chars().count() < limit {
                             target.push(c);
@@ -645,7 +706,13 @@ fn item_request(item: &Pending, client: &str) -> (&'static str, Value) {
     }
 }
 
-fn receive(panel: Res<Panel>, tour: Res<TourData>, remote: Option<Res<Remote>>, mut memorial: ResMut<Memorial>) {
+fn receive(
+    panel: Res<Panel>,
+    tour: Res<TourData>,
+    settings: Res<Settings>,
+    remote: Option<Res<Remote>>,
+    mut memorial: ResMut<Memorial>,
+) {
     let replies: Vec<Reply> = match memorial.replies.lock() {
         Ok(rx) => rx.try_iter().collect(),
         Err(_) => return,
@@ -658,20 +725,44 @@ fn receive(panel: Res<Panel>, tour: Res<TourData>, remote: Option<Res<Remote>>, 
                 if let Err(e) = memorial.queue.remove(&key) {
                     error!("{e}");
                 }
+                if memorial.message.key() == Some(key.as_str()) {
+                    // Accepted: only now is the form's text taken.
+                    memorial.text.clear();
+                    memorial.message = MessageState::Accepted;
+                    memorial.notice = Some(thanks(settings.lang));
+                    memorial.answers += 1;
+                }
                 if let (Some(t), Some(rm)) = (open_target(&panel, &tour), remote.as_ref()) {
                     fetch_target(rm, &t, &memorial.tx);
                 }
             }
-            Reply::Refused(key, why) => {
+            Reply::Refused(key, body) => {
                 memorial.in_flight = false;
+                let why = crate::live::error_reason(&body).unwrap_or(body);
                 warn!("the server refused a memorial item: {why}");
-                memorial.notice = Some(why);
+                if memorial.message.key() == Some(key.as_str()) {
+                    // The text stays in the form, to mend and send again.
+                    memorial.message = MessageState::Refused;
+                    memorial.notice = Some(if settings.lang == Lang::Zh {
+                        format!("留言未能发送：{why}")
+                    } else {
+                        format!("The message was not sent: {why}")
+                    });
+                    memorial.answers += 1;
+                } else {
+                    memorial.notice = Some(why);
+                }
                 if let Err(e) = memorial.queue.remove(&key) {
                     error!("{e}");
                 }
             }
             Reply::Unreachable(why) => {
                 memorial.in_flight = false;
+                if let MessageState::Sending(key) = &memorial.message {
+                    memorial.message = MessageState::Kept(key.clone());
+                    memorial.notice = Some(kept(settings.lang));
+                    memorial.answers += 1;
+                }
                 if !memorial.offline {
                     warn!("the memorial server cannot be reached ({why}); offerings and messages wait on disk");
                 }
@@ -761,13 +852,13 @@ fn show(
     let (name, text) = (memorial.name.clone(), memorial.text.clone());
     for (mut t, f) in &mut texts.p3() {
         let (value, hint) = match f.0 {
-            Field::Name => (&name, if zh { "署名（可不填）" } else { "Your name (optional)" }),
+            Field::Name => (&name, (if zh { "署名（可不填）" } else { "Your name (optional)" }).to_string()),
             Field::Text => (
                 &text,
                 if zh {
-                    "寄语，最多300字，审核后显示"
+                    format!("寄语，最多{}字，审核后显示", crate::api::MESSAGE_MAX_CHARS)
                 } else {
-                    "A message (up to 300 characters), shown after review"
+                    format!("A message (up to {} characters), shown after review", crate::api::MESSAGE_MAX_CHARS)
                 },
             ),
         };

@@ -209,14 +209,41 @@ test("keyboard only: from the map to a site, two scenes, a board, a flower the s
   assert.deepEqual(await page.evaluate(() => ["name", "text"].map((k) => document.querySelector(`#a11y-board [data-key="${k}"]`).value)),
     ["Li Ming", "We remember."], "a re-render keeps what was typed");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), "text");
-  const posted = page.waitForResponse((r) => r.url().includes("/api/v1/memorial/messages") && r.request().method() === "POST",
+  // One limit in the form and on the server.
+  assert.equal(await page.evaluate(() => document.querySelector('#a11y-board [data-key="text"]').maxLength), 300);
+  await page.evaluate(() => {
+    window.said = [];
+    const live = document.getElementById("a11y-live");
+    new MutationObserver(() => window.said.push(live.textContent)).observe(live, { childList: true, subtree: true });
+  });
+  const field = () => page.evaluate(() => document.querySelector('#a11y-board [data-key="text"]')?.value);
+  const post = () => page.waitForResponse((r) => r.url().includes("/api/v1/memorial/messages") && r.request().method() === "POST",
     { timeout: 60_000 });
+  // A word the server refuses: the answer is said and shown, and the text stays to mend.
+  await page.keyboard.type(" shit");
+  let posted = post();
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), "send");
   await page.keyboard.press("Enter");
-  const res = await posted;
+  let res = await posted;
+  assert.equal(res.status(), 422, "the server refused the word");
+  await page.waitForFunction(() => window.said.some((s) => s.includes("not sent")), null, { timeout: 30_000 })
+    .catch(async () => assert.fail(`the refusal was not said: ${JSON.stringify(await page.evaluate(() => window.said))}`));
+  assert.equal(await field(), "We remember. shit", "a refused message stays in the form");
+  assert.match(await page.evaluate(() => document.querySelector('#a11y-board [data-key="answer"]')?.textContent || ""), /not sent/);
+  // Mended and sent again: accepted, thanked, and only now the form is empty.
+  await tabTo(page, () => document.activeElement?.dataset.key === "text", "the message field", true);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("We remember.");
+  posted = post();
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  res = await posted;
   assert.ok(res.status() < 300, `the server took the message: ${res.status()}`);
   assert.deepEqual(JSON.parse(res.request().postData()).text, "We remember.");
+  await page.waitForFunction(() => window.said.some((s) => s.includes("Thank you")), null, { timeout: 30_000 })
+    .catch(async () => assert.fail(`the thanks were not said: ${JSON.stringify(await page.evaluate(() => window.said))}`));
+  await page.waitForFunction(() => document.querySelector('#a11y-board [data-key="text"]')?.value === "", null, { timeout: 10_000 });
   assert.equal(await page.evaluate(() => window.pointerEvents), 0, "not one pointer event");
   assert.deepEqual(page.problems, []);
   await page.close();
