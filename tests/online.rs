@@ -163,6 +163,43 @@ fn online_viewer_downloads_records_visits_and_queues_offerings_while_offline() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(shown(&app), Some(2), "the live count follows the server");
+
+    // A message the server refuses: its answer is shown and said, and the text stays in the
+    // form. Mended, it is accepted, thanked, and only then taken from the form.
+    use cloudhall::viewer::a11y::Spoken;
+    use cloudhall::viewer::memorial::MessageState;
+    let send = |app: &mut App| {
+        let button = {
+            let mut q = app.world_mut().query::<(Entity, &MemorialButton)>();
+            q.iter(app.world()).find(|(_, b)| **b == MemorialButton::Send).map(|(e, _)| e).expect("the send button")
+        };
+        app.world_mut().entity_mut(button).insert(Interaction::Pressed);
+        app.world_mut().run_schedule(Update);
+    };
+    let wait_for = |app: &mut App, want: MessageState| {
+        let started = std::time::Instant::now();
+        while app.world().resource::<Memorial>().message != want && started.elapsed().as_secs() < 20 {
+            pump(app);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(app.world().resource::<Memorial>().message, want);
+        pump(app);
+    };
+    let refused = "永垂不朽\u{202E}";
+    app.world_mut().resource_mut::<Memorial>().text = refused.into();
+    send(&mut app);
+    wait_for(&mut app, MessageState::Refused);
+    let memorial = app.world().resource::<Memorial>();
+    assert_eq!(memorial.text, refused, "a refused message stays in the form");
+    let said = app.world().resource::<Spoken>().last.clone().unwrap_or_default();
+    assert!(said.contains("U+202E") && Some(&said) == memorial.notice.as_ref(), "said and shown: {said:?}");
+    app.world_mut().resource_mut::<Memorial>().text = "永垂不朽".into();
+    send(&mut app);
+    wait_for(&mut app, MessageState::Accepted);
+    let memorial = app.world().resource::<Memorial>();
+    assert_eq!(memorial.text, "", "an accepted message leaves the form");
+    let said = app.world().resource::<Spoken>().last.clone().unwrap_or_default();
+    assert!(said.contains("感谢留言") || said.contains("Thank you"), "the thanks are said: {said:?}");
     let _ = stop.send(());
     let _ = std::fs::remove_dir_all(&scratch);
 }
