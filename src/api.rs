@@ -331,6 +331,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_asset_takes_its_own_version_or_its_deepest_folders() {
+        let v: std::collections::BTreeMap<String, String> =
+            [("pano/", "a"), ("pano/hall/", "b"), ("pano/hall/preview.jpg", "c"), ("plan.png", "d")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        assert_eq!(asset_version(&v, "pano/hall/1/f0_0.jpg"), Some("b"));
+        assert_eq!(asset_version(&v, "pano/hall/preview.jpg"), Some("c"));
+        assert_eq!(asset_version(&v, "pano/gate/1/f0_0.jpg"), Some("a"));
+        assert_eq!(asset_version(&v, "plan.png"), Some("d"));
+        assert_eq!(asset_version(&v, "plan.png.bak"), None);
+        assert_eq!(asset_version(&v, "other/x.jpg"), None);
+    }
+
+    #[test]
     fn targets_and_kinds_are_written_as_the_api_wants() {
         assert_eq!(serde_json::to_value(Target::Site("a".into())).expect("json"), serde_json::json!({"site": "a"}));
         assert_eq!(Target::Person("x".into()).query(), "person=x");
@@ -344,6 +359,20 @@ mod tests {
 /// the server, the viewer's panel and the screen readers' form.
 pub const MESSAGE_MAX_CHARS: usize = 300;
 pub const NAME_MAX_CHARS: usize = 40;
+
+/// The content version of asset `rel` in the tour's `versions` (server::versions): its own, or
+/// that of the deepest folder (`…/`) it is under. Viewers fetch `assets/REL?v=VERSION`, so a
+/// changed file is a new URL for every cache on the way; web/loader.js finds it the same way.
+pub fn asset_version<'a>(versions: &'a std::collections::BTreeMap<String, String>, rel: &str) -> Option<&'a str> {
+    if let Some(v) = versions.get(rel) {
+        return Some(v);
+    }
+    versions
+        .iter()
+        .filter(|(k, _)| k.ends_with('/') && rel.starts_with(k.as_str()))
+        .max_by_key(|(k, _)| k.len())
+        .map(|(_, v)| v.as_str())
+}
 
 /// A count with its thousands grouped, as the hall shows visits (`310,000`).
 pub fn thousands(n: i64) -> String {

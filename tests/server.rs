@@ -794,6 +794,48 @@ async fn messages_lose_invisible_characters_and_cannot_hide_words_behind_them() 
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a name of nothing visible: {v}");
 }
 
+/// The tour names each asset's content version; a file written again on disk under the running
+/// server (a scene tiled again into its folder) gets a new one within a few seconds, so that
+/// viewers and their caches fetch it anew.
+#[tokio::test]
+async fn a_file_changed_on_disk_gets_a_new_version_in_the_tour() {
+    let dir = temp_dir("versions");
+    for (from, to) in [("good", "good"), ("assets", "assets")] {
+        let (src, dst) = (fixture("").join(from), dir.join(to));
+        std::fs::create_dir_all(&dst).expect("dir");
+        for e in std::fs::read_dir(&src).expect("fixture").flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), dst.join(e.file_name())).expect("copy");
+            }
+        }
+    }
+    let tour = cloudhall::tour::load(&dir.join("good")).into_result().expect("good tour");
+    let store = Store::open_sqlite(&dir.join("test.db")).await.expect("db");
+    let app = router(AppState::new(tour, store, WordList::default(), None).await);
+    let versions = |app: axum::Router| async move {
+        let (_, _, body) = Api { app }.call(Request::get("/api/v1/tour").body(Body::empty()).expect("req")).await;
+        serde_json::from_slice::<Value>(&body).expect("json")["versions"].clone()
+    };
+    let before = versions(app.clone()).await;
+    let (rel, v) = before
+        .as_object()
+        .and_then(|m| m.iter().find(|(k, _)| k.ends_with(".png") || k.ends_with(".jpg")))
+        .expect("a versioned image");
+    let (rel, v) = (rel.clone(), v.clone());
+    let bytes = std::fs::read(dir.join("assets").join(&rel)).expect("read");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(dir.join("assets").join(&rel), &bytes).expect("written again");
+    let started = std::time::Instant::now();
+    loop {
+        let now = versions(app.clone()).await;
+        if now[&rel] != v {
+            break;
+        }
+        assert!(started.elapsed() < cloudhall::server::VERSIONS_EVERY * 3, "{rel} still has version {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// Two instances on one PostgreSQL show the same visit counter: visits stored by one are
 /// counted by the other within a second.
 #[tokio::test]
@@ -801,13 +843,11 @@ async fn every_instance_shows_the_databases_visit_count() {
     let url = postgres_url().await;
     let a = Api::with(Store::open(&url).await.expect("db")).await;
     let b = Api::with(Store::open(&url).await.expect("db")).await;
-    let count = |api: &Api| {
+    async fn count(api: &Api) -> i64 {
         let req = Request::get("/api/v1/visits/count").body(Body::empty()).expect("req");
-        async move {
-            let (_, _, body) = api.call(req).await;
-            serde_json::from_slice::<Value>(&body).expect("json")["total"].as_i64().expect("total")
-        }
-    };
+        let (_, _, body) = api.call(req).await;
+        serde_json::from_slice::<Value>(&body).expect("json")["total"].as_i64().expect("total")
+    }
     assert_eq!((count(&a).await, count(&b).await), (0, 0));
     for i in 0..4 {
         let (s, _) =

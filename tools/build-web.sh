@@ -53,9 +53,9 @@ if [ -n "$font" ]; then
     || echo "no font subset (python3-fonttools missing?): the viewer will fetch the whole font first" >&2
   rm -f "$out/first-chars.txt"
 fi
-cp web/index.html web/loader.js web/first.js web/device.js web/a11y.js web/sw.js web/manifest.webmanifest web/icon-*.png "$out/"
+cp web/index.html web/loader.js web/first.js web/device.js web/a11y.js web/sw.js web/sw-cache.mjs web/manifest.webmanifest web/icon-*.png "$out/"
 printf '{"wasm_bytes": %s}\n' "$(stat -c %s "$out/cloudhall_bg.wasm")" > "$out/build.json"
-for f in "$out"/*.wasm "$out"/*.js "$out"/*.html "$out"/*.webmanifest; do
+for f in "$out"/*.wasm "$out"/*.js "$out"/*.mjs "$out"/*.html "$out"/*.webmanifest; do
   gzip -9 -k -f "$f"
   brotli -q "${BROTLI_Q:-11}" -k -f "$f"
 done

@@ -41,6 +41,20 @@ export function clamp(v, lim) {
   return { yaw, pitch: c(v.pitch, lim.min_pitch, lim.max_pitch), hfov: c(v.hfov, lim.min_hfov, lim.max_hfov) };
 }
 
+// The URL of asset `rel`, with its content version from the tour when it names one (its own, or
+// its deepest folder's): the same URL the viewer asks for (src/api.rs asset_version), so that
+// what the page fetched first is what the viewer finds, and a changed file is a new URL.
+export function assetUrl(tour, rel) {
+  const versions = (tour && tour.versions) || {};
+  let v = versions[rel];
+  if (v === undefined) {
+    let best = "";
+    for (const k of Object.keys(versions)) if (k.endsWith("/") && rel.startsWith(k) && k.length > best.length) best = k;
+    if (best) v = versions[best];
+  }
+  return v === undefined ? "assets/" + rel : `assets/${rel}?v=${v}`;
+}
+
 // The images that show the whole sphere soonest: a pyramid's level 1 (one tile a face), a cube's
 // faces, an equirect's one image; and a pyramid's small preview, which may come first.
 export function firstImages(panorama) {

@@ -9,7 +9,7 @@
 // AudioContexts to resume them on a tap, and registers the service worker (sw.js) that lets the
 // hall open offline.
 
-import { FirstView, firstImages, lookAround, startScene } from "./first.js";
+import { FirstView, assetUrl, firstImages, lookAround, startScene } from "./first.js";
 
 const fill = document.getElementById("fill");
 const what = document.getElementById("what");
@@ -148,7 +148,7 @@ function handOver() {
 // fetched before the worker took over (the first scene's tiles) is handed to it to keep.
 function keepOffline() {
   if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
-  navigator.serviceWorker.register("sw.js").then(() => navigator.serviceWorker.ready).then((reg) => {
+  navigator.serviceWorker.register("sw.js", { type: "module" }).then(() => navigator.serviceWorker.ready).then((reg) => {
     const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.includes("/assets/"));
     reg.active.postMessage({ cache: urls });
     document.body.dataset.offline = "ready";
@@ -198,7 +198,7 @@ async function drawFirstView(params, tour, view) {
     if (!frame) frame = requestAnimationFrame(() => { frame = 0; view.draw(first.view); });
   };
   lookAround(firstCanvas, first, redraw);
-  const decode = (rel) => bitmapOf("assets/" + rel).then((b) => { bitmaps.set("assets/" + rel, b); return b; });
+  const decode = (rel) => bitmapOf(assetUrl(tour, rel)).then((b) => { bitmaps.set(assetUrl(tour, rel), b); return b; });
   const full = Promise.all(images.files.map(decode));
   let sharp = false;
   const reveal = (kind) => {
@@ -220,7 +220,7 @@ async function drawFirstView(params, tour, view) {
   };
   if (images.preview) {
     decode(images.preview).then((b) => {
-      bitmaps.delete("assets/" + images.preview);
+      bitmaps.delete(assetUrl(tour, images.preview));
       if (sharp || handedOver) return b.close();
       view.setEquirect(b);
       reveal("preview");
@@ -294,7 +294,7 @@ async function main() {
   await Promise.race([shown, new Promise((r) => setTimeout(r, 4000))]);
   // What the viewer fetches before it starts (src/viewer/web.rs prepare), alongside it.
   tour.then((t) => {
-    for (const rel of [t.font_first || t.font, t.map && t.map.outline]) if (rel) prefetch("assets/" + rel);
+    for (const rel of [t.font_first || t.font, t.map && t.map.outline]) if (rel) prefetch(assetUrl(t, rel));
   }).catch(() => {});
   await startViewer();
 }

@@ -5,15 +5,64 @@
 //   from the cache. The page registers this worker once the viewer runs, so its own download of
 //   the viewer is in the browser's HTTP cache and is not fetched twice.
 // - The tour (api/v1/tour): the same, so a changed tour is seen online and the last one offline.
-// - Assets (tiles, previews, narration, plans): from the cache first (they do not change under
-//   the same name while a tour is published), kept as they pass. The page posts the assets it
-//   fetched before this worker took over ({cache: [urls]}), so the first scene is kept too.
+// - Assets (tiles, previews, narration, plans): from the cache first, kept as they pass. Their
+//   URLs carry their content version (?v=, named by the tour: src/server/versions.rs), so a file
+//   changed on the server (a scene tiled again) is a new URL, fetched anew; its older versions
+//   then go, and the assets together stay within ASSET_BYTES, the ones kept longest ago going
+//   first (web/sw-cache.mjs). Offline, an older version is better than nothing. The page posts
+//   the assets it fetched before this worker took over ({cache: [urls]}), so the first scene is
+//   kept too.
 // - Writes (visits, offerings, messages) are never answered from here: the memorial keeps its
 //   own queue in local storage and sends it, once, when the server answers again.
 
-const CACHE = "cloudhall-v1";
-const CORE = ["./", "index.html", "loader.js", "first.js", "device.js", "a11y.js", "cloudhall.js", "cloudhall_bg.wasm", "build.json",
-  "manifest.webmanifest", "icon-192.png", "icon-512.png", "api/v1/tour"];
+import { evictions } from "./sw-cache.mjs";
+
+// v2: asset URLs carry versions; v1's unversioned copies are let go at activation.
+const CACHE = "cloudhall-v2";
+const CORE = ["./", "index.html", "loader.js", "first.js", "device.js", "a11y.js", "sw-cache.mjs", "cloudhall.js", "cloudhall_bg.wasm",
+  "build.json", "manifest.webmanifest", "icon-192.png", "icon-512.png", "api/v1/tour"];
+// The most bytes of assets kept (the page and its code aside): the whole bundled hall at phone
+// sizes is about a third of this.
+const ASSET_BYTES = 300 * 1024 * 1024;
+
+const isAsset = (url) => new URL(url).pathname.includes("/assets/");
+
+// The assets kept, oldest first, with their sizes: read from the cache once per start of this
+// worker, then kept up to date here. One change at a time (a queue), so that two fetches
+// finishing together cannot count the same bytes twice.
+let index = null;
+let queue = Promise.resolve();
+async function sizeOf(res) {
+  const n = Number(res.headers.get("content-length"));
+  return Number.isFinite(n) && n > 0 ? n : (await res.clone().blob()).size;
+}
+async function readIndex(cache) {
+  if (index) return index;
+  index = [];
+  for (const req of await cache.keys()) {
+    if (!isAsset(req.url)) continue;
+    const res = await cache.match(req);
+    if (res) index.push({ url: req.url, bytes: await sizeOf(res) });
+  }
+  return index;
+}
+
+/** Keep an asset's answer, then let go of what sw-cache.mjs says. */
+function keep(cache, request, res) {
+  queue = queue.then(async () => {
+    const entries = await readIndex(cache);
+    const url = request.url;
+    const bytes = await sizeOf(res);
+    await cache.put(request, res);
+    const at = entries.findIndex((e) => e.url === url);
+    if (at >= 0) entries.splice(at, 1);
+    entries.push({ url, bytes });
+    const gone = new Set(evictions(entries, ASSET_BYTES));
+    for (const u of gone) await cache.delete(u);
+    index = entries.filter((e) => !gone.has(e.url));
+  }).catch(() => {});
+  return queue;
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -41,7 +90,7 @@ self.addEventListener("message", (event) => {
       if (await cache.match(url)) continue;
       try {
         const res = await fetch(url);
-        if (res.ok) await cache.put(url, res);
+        if (res.status === 200) await keep(cache, new Request(url), res);
       } catch (_) { /* offline already: nothing to keep */ }
     }
   })());
@@ -71,10 +120,11 @@ async function cacheFirst(request) {
   try {
     const res = await fetch(request);
     // Whole answers only: a Range answer (206) cannot stand for the file.
-    if (res.status === 200) await cache.put(request, res.clone());
+    if (res.status === 200) await keep(cache, request, res.clone());
     return res;
   } catch (_) {
-    return offline("this scene");
+    // Offline: another version of the file, if one is kept, rather than nothing.
+    return (await cache.match(request, { ignoreSearch: true, ignoreVary: true })) || offline("this scene");
   }
 }
 

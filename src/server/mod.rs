@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod stats;
 pub mod store;
 pub mod studio;
+pub mod versions;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -74,13 +75,17 @@ pub struct Published {
     /// ...and with brotli (smaller still), for browsers that take it.
     br: Bytes,
     etag: String,
+    /// The assets' content versions in the JSON (see [`versions`]).
+    versions: std::collections::BTreeMap<String, String>,
 }
 
 impl Published {
     pub fn new(tour: Tour) -> Published {
-        let body = tour_body(&tour);
+        let versions = versions::asset_versions(&tour);
+        let body = tour_body(&tour, &versions);
         Published {
             tour,
+            versions,
             etag: format!("\"{:x}\"", Sha256::digest(&body)),
             gzip: Bytes::from(gzip(&body)),
             br: Bytes::from(brotli(&body)),
@@ -90,7 +95,7 @@ impl Published {
 }
 
 /// The tour's JSON as viewers read it, with the fonts they should fetch.
-pub fn tour_body(tour: &Tour) -> Vec<u8> {
+pub fn tour_body(tour: &Tour, versions: &std::collections::BTreeMap<String, String>) -> Vec<u8> {
     let mut v = crate::tour::json::tour_json(tour);
     // The font viewers should fetch: the first one in the assets' fonts folder.
     if let Some(font) = first_font(&tour.assets_dir)
@@ -103,6 +108,12 @@ pub fn tour_body(tour: &Tour) -> Vec<u8> {
             o.insert("font_first".into(), Value::String(first));
         }
         o.insert("font".into(), Value::String(font));
+    }
+    // Each asset's content version, which viewers put in its URL (see [`versions`]).
+    if let Some(o) = v.as_object_mut()
+        && let Ok(versions) = serde_json::to_value(versions)
+    {
+        o.insert("versions".into(), versions);
     }
     serde_json::to_vec(&v).unwrap_or_default()
 }
@@ -178,7 +189,7 @@ impl AppState {
         let visit_counter = stats::VisitCounter::new();
         let zone = zone_name(store.utc_offset);
         let hub = live::Hub::new(store.clone(), words.clone(), live::known(&tour), live);
-        Arc::new(AppState {
+        let state = Arc::new(AppState {
             assets_dir: tour.assets_dir.clone(),
             published: std::sync::RwLock::new(Arc::new(Published::new(tour))),
             studio: std::sync::OnceLock::new(),
@@ -207,7 +218,39 @@ impl AppState {
                 code_misses_per_address: RateLimiter::new(20, std::time::Duration::from_secs(3)),
             }),
             metrics: Metrics { started: Some(Instant::now()), ..Metrics::default() },
+        });
+        tokio::spawn(watch_versions(Arc::downgrade(&state)));
+        state
+    }
+}
+
+/// How often the assets' versions are looked at again.
+pub const VERSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Files change under a running server (a scene tiled again into its folder, a narration
+/// recorded again): every [`VERSIONS_EVERY`] their versions are taken again, and a changed one
+/// is served in the tour from then on, so that viewers fetch the new file.
+async fn watch_versions(state: std::sync::Weak<AppState>) {
+    loop {
+        tokio::time::sleep(VERSIONS_EVERY).await;
+        let Some(s) = state.upgrade() else { return };
+        let current = s.tour();
+        let tour = current.tour.clone();
+        let next = tokio::task::spawn_blocking(move || {
+            let versions = versions::asset_versions(&tour);
+            (versions != current.versions).then(|| (current, Published::new(tour)))
         })
+        .await
+        .ok()
+        .flatten();
+        if let Some((was, next)) = next {
+            let mut published = s.published.write().unwrap_or_else(|e| e.into_inner());
+            // Unless a publish came meanwhile: that tour has its own versions.
+            if Arc::ptr_eq(&published, &was) {
+                tracing::info!("assets changed on disk: the tour now names their new versions");
+                *published = Arc::new(next);
+            }
+        }
     }
 }
 

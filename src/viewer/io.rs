@@ -155,7 +155,7 @@ pub async fn fetch(rel: &str, path: &Path) -> Result<(), String> {
     if memory::get(path).is_some() || memory::has_decoded(path) {
         return Ok(());
     }
-    let url = format!("assets/{rel}");
+    let url = super::net::asset_url(rel);
     let image = [".jpg", ".jpeg", ".png"].iter().any(|x| rel.to_ascii_lowercase().ends_with(x));
     if image && let Some(decode) = page_function("cloudhallDecode") {
         memory::put_decoded(path, decode_in_page(&decode, &url.as_str().into()).await?);

@@ -71,6 +71,21 @@ pub fn client_id(cache: &Path) -> String {
     id
 }
 
+/// The assets' content versions, as the server's tour last named them.
+static VERSIONS: std::sync::RwLock<std::collections::BTreeMap<String, String>> =
+    std::sync::RwLock::new(std::collections::BTreeMap::new());
+
+/// The URL of asset `rel` on the serving server, relative to the page: with its content
+/// version when the tour names one, so that a file changed on the server is fetched anew past
+/// every cache (the service worker's included), and an unchanged one is not.
+pub fn asset_url(rel: &str) -> String {
+    let versions = VERSIONS.read().unwrap_or_else(|e| e.into_inner());
+    match crate::api::asset_version(&versions, rel) {
+        Some(v) => format!("assets/{rel}?v={v}"),
+        None => format!("assets/{rel}"),
+    }
+}
+
 /// The server's tour JSON as a [`Tour`] whose asset folder is the local cache.
 pub fn tour_from_json(mut v: Value, assets: PathBuf) -> Result<Tour, String> {
     // Fields the server adds for tools are not part of the model.
@@ -78,6 +93,12 @@ pub fn tour_from_json(mut v: Value, assets: PathBuf) -> Result<Tour, String> {
         o.remove("totals");
         o.remove("font");
         o.remove("font_first");
+        if let Some(v) = o.remove("versions")
+            && let Ok(versions) = serde_json::from_value(v)
+            && let Ok(mut known) = VERSIONS.write()
+        {
+            *known = versions;
+        }
         if let Some(p) = o.remove("pinyin")
             && let Ok(table) = serde_json::from_value(p)
         {
@@ -133,14 +154,20 @@ pub fn fetch_tour(base: &str) -> Result<(Tour, Remote), String> {
     Ok((tour, Remote { base, client_id }))
 }
 
-/// Make sure `rel` is in the local asset cache, downloading it from the server if it is not.
+/// Make sure `rel` is in the local asset cache, downloading it from the server if it is not, or
+/// if the server's tour names another version of it than the one kept (a file beside it,
+/// `NAME.version`, says which).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn fetch_asset(base: &str, assets: &Path, rel: &str) -> Result<PathBuf, String> {
     let path = assets.join(rel);
-    if path.is_file() {
+    let url = format!("{base}/{}", asset_url(rel));
+    let version = url.split_once("?v=").map(|(_, v)| v.to_string()).unwrap_or_default();
+    let mut mark = path.clone().into_os_string();
+    mark.push(".version");
+    let mark = PathBuf::from(mark);
+    if path.is_file() && std::fs::read_to_string(&mark).unwrap_or_default() == version {
         return Ok(path);
     }
-    let url = format!("{base}/assets/{rel}");
     let mut bytes = Vec::new();
     ureq::get(&url)
         .call()
@@ -155,6 +182,7 @@ pub fn fetch_asset(base: &str, assets: &Path, rel: &str) -> Result<PathBuf, Stri
     let part = path.with_extension("part");
     std::fs::write(&part, &bytes)
         .and_then(|_| std::fs::rename(&part, &path))
+        .and_then(|_| std::fs::write(&mark, &version))
         .map_err(|e| format!("cannot cache {}: {e}", path.display()))?;
     Ok(path)
 }
