@@ -585,6 +585,35 @@ async fn a_cut_listen_connection_is_resynced_and_a_teacher_who_moves_keeps_every
     relay.set(true);
 }
 
+/// A live change and its announcement are one transaction: an announcement PostgreSQL refuses
+/// (longer than its 8000 bytes) takes its change with it, and the announcement of a kept change
+/// arrives with the change already there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_and_its_announcement_are_kept_together_or_not_at_all() {
+    use cloudhall::server::live::CHANNEL;
+    use cloudhall::server::store::LiveWrite;
+    let url = pg::postgres_url().await;
+    let store = Store::open(&url).await.expect("db");
+    let code = "123456789";
+    assert!(store.live_create(code, "hash", r#"{"seq":0}"#, 0).await.expect("create"));
+    let mut listener = sqlx::postgres::PgListener::connect(&url).await.expect("listen");
+    listener.listen(CHANNEL).await.expect("LISTEN");
+    let write = |state: &str| LiveWrite::State {
+        code: code.into(),
+        state: state.into(),
+        teacher_left_at: None,
+        ended: false,
+        teacher_owner: None,
+    };
+    let refused = store.live_commit(&[write(r#"{"seq":1}"#)], CHANNEL, &["x".repeat(9000)]).await;
+    assert!(refused.is_err(), "PostgreSQL refuses the announcement");
+    assert_eq!(store.live_state(code).await.expect("read").as_deref(), Some(r#"{"seq":0}"#), "and the change with it");
+    store.live_commit(&[write(r#"{"seq":2}"#)], CHANNEL, &["kept".into()]).await.expect("kept");
+    let heard = tokio::time::timeout(WAIT, listener.recv()).await.expect("heard in time").expect("a notification");
+    assert_eq!(heard.payload(), "kept", "the first announcement heard is the kept change's");
+    assert_eq!(store.live_state(code).await.expect("read").as_deref(), Some(r#"{"seq":2}"#));
+}
+
 /// Two `cloudhall serve` processes on one PostgreSQL; the teacher's is killed (SIGKILL) mid-class.
 /// Its lease runs out: the students on the other instance see the teacher away, and its
 /// students away on the roster, instead of present forever. The teacher reconnects to the
