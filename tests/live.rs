@@ -601,6 +601,7 @@ async fn a_change_and_its_announcement_are_kept_together_or_not_at_all() {
     let write = |state: &str| LiveWrite::State {
         code: code.into(),
         state: state.into(),
+        seq: serde_json::from_str::<Value>(state).expect("json")["seq"].as_u64().expect("seq"),
         teacher_left_at: None,
         ended: false,
         teacher_owner: None,
@@ -612,6 +613,9 @@ async fn a_change_and_its_announcement_are_kept_together_or_not_at_all() {
     let heard = tokio::time::timeout(WAIT, listener.recv()).await.expect("heard in time").expect("a notification");
     assert_eq!(heard.payload(), "kept", "the first announcement heard is the kept change's");
     assert_eq!(store.live_state(code).await.expect("read").as_deref(), Some(r#"{"seq":2}"#));
+    // An instance whose copy is behind does not put its older state over the kept one.
+    store.live_commit(&[write(r#"{"seq":1}"#)], CHANNEL, &[]).await.expect("kept");
+    assert_eq!(store.live_state(code).await.expect("read").as_deref(), Some(r#"{"seq":2}"#), "compare and set");
 }
 
 /// Two `cloudhall serve` processes on one PostgreSQL; the teacher's is killed (SIGKILL) mid-class.

@@ -186,6 +186,8 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     // Live sessions: the teacher's connections so far (the high part of sequence numbers) and
     // which instances hold the teacher and each student (their leases).
     ("live_sessions", "epoch", "BIGINT NOT NULL DEFAULT 0"),
+    // The sequence number of the kept state: an older state never replaces a newer one.
+    ("live_sessions", "seq", "BIGINT NOT NULL DEFAULT 0"),
     ("live_sessions", "teacher_owner", "TEXT"),
     ("live_students", "owner", "TEXT"),
 ];

@@ -63,6 +63,7 @@ pub(super) enum Outbox {
     State {
         code: String,
         state: String,
+        seq: u64,
         teacher_left_at: Option<i64>,
         ended: bool,
         teacher_owner: Option<String>,
@@ -363,13 +364,13 @@ pub(super) async fn outbox_writer(hub: std::sync::Weak<Hub>, mut rx: mpsc::Unbou
         let mut kept_all = Vec::new();
         for (i, o) in batch.into_iter().enumerate() {
             match o {
-                Outbox::State { code, state, teacher_left_at, ended, teacher_owner, event, kept } => {
+                Outbox::State { code, state, seq, teacher_left_at, ended, teacher_owner, event, kept } => {
                     kept_all.extend(kept);
                     if let Some(e) = event {
                         announce.push(Envelope { i: hub.instance.clone(), c: code.clone(), e });
                     }
                     if newest.get(&code) == Some(&i) {
-                        writes.push(LiveWrite::State { code, state, teacher_left_at, ended, teacher_owner });
+                        writes.push(LiveWrite::State { code, state, seq, teacher_left_at, ended, teacher_owner });
                     }
                 }
                 Outbox::Student { code, id, resume_hash, data, owner, event } => {

@@ -501,6 +501,7 @@ impl Hub {
         let _ = self.outbox.send(Outbox::State {
             code: session.code.clone(),
             state: serde_json::to_string(&inner.state).unwrap_or_default(),
+            seq: inner.state.seq,
             teacher_left_at: inner.teacher_left_at(),
             ended: inner.state.ended,
             teacher_owner: inner.teacher_owner.clone().filter(|_| inner.state.teacher_connected),

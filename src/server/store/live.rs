@@ -39,21 +39,17 @@ pub struct LiveStudentRow {
 /// One change of a live session, for [`Store::live_commit`].
 #[derive(Debug, Clone)]
 pub enum LiveWrite {
+    /// The class state numbered `seq` (kept only if no newer one is), and the teacher's presence.
     State {
         code: String,
         state: String,
+        seq: u64,
         teacher_left_at: Option<i64>,
         ended: bool,
         teacher_owner: Option<String>,
     },
     /// A student kept (`data`), or forgotten (None).
-    Student {
-        code: String,
-        id: String,
-        resume_hash: String,
-        data: Option<String>,
-        owner: Option<String>,
-    },
+    Student { code: String, id: String, resume_hash: String, data: Option<String>, owner: Option<String> },
 }
 
 impl Store {
@@ -157,10 +153,14 @@ impl Store {
         let mut tx = self.pool.begin().await.map_err(db)?;
         for w in writes {
             match w {
-                LiveWrite::State { code, state, teacher_left_at, ended, teacher_owner } => {
+                LiveWrite::State { code, state, seq, teacher_left_at, ended, teacher_owner } => {
+                    // Compare and set: an instance whose copy is behind (it missed changes)
+                    // does not put an older class state over a newer one. (Placeholders in the
+                    // order they first appear: SQLite numbers them so.)
                     sqlx::query(
-                        "UPDATE live_sessions SET state = $1, updated_at = $2, teacher_left_at = $3, ended = $4, teacher_owner = $5 WHERE code = $6",
+                        "UPDATE live_sessions SET state = CASE WHEN $1 >= seq THEN $2 ELSE state END, seq = CASE WHEN $1 >= seq THEN $1 ELSE seq END, updated_at = $3, teacher_left_at = $4, ended = $5, teacher_owner = $6 WHERE code = $7",
                     )
+                    .bind(i64::try_from(*seq).unwrap_or(i64::MAX))
                     .bind(state.as_str())
                     .bind(now)
                     .bind(*teacher_left_at)
