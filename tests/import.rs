@@ -207,6 +207,19 @@ fn a_pannellum_tour_is_imported_with_its_conventions_and_what_it_leaves_out() {
     shows(&scenes, "imported", "pyramid");
 }
 
+/// A Marzipano `data.js` whose only `}` comes before its first `{` (found by fuzzing) is refused
+/// with a reason, not a crash.
+#[test]
+fn a_marzipano_file_with_braces_the_wrong_way_round_is_refused() {
+    let (dir, scenes) = tour_copy("braces");
+    let (tour, _) = import::tour_file(&scenes).expect("tour");
+    let src = dir.join("marz-braces");
+    std::fs::create_dir_all(&src).expect("dir");
+    std::fs::write(src.join("data.js"), "var\"name\": \"Entrance\"}]},\n   {\"id\": \"1\"").expect("write");
+    let e = import::marzipano::read(&src, "m", &tour).unwrap_err();
+    assert!(e.contains("data.js"), "{e}");
+}
+
 #[test]
 fn a_broken_source_writes_nothing_and_says_where() {
     let (dir, scenes) = tour_copy("broken");

@@ -22,7 +22,8 @@ pub fn read(dir: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, Stri
     let text = std::fs::read_to_string(&data)
         .map_err(|e| format!("cannot read {file}: {e} (give the folder of a Marzipano Tool export)"))?;
     let (start, end) = (text.find('{'), text.rfind('}'));
-    let (Some(start), Some(end)) = (start, end) else {
+    // (A `}` only before the first `{` is no object either: found by fuzzing.)
+    let (Some(start), Some(end)) = (start, end.filter(|e| start.is_some_and(|s| *e > s))) else {
         return Err(format!("{file}: no `APP_DATA = {{...}}` object"));
     };
     let lines_before = text[..start].matches('\n').count();
