@@ -211,10 +211,13 @@ test("keyboard only: from the map to a site, two scenes, a board, a flower the s
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), "text");
   // One limit in the form and on the server.
   assert.equal(await page.evaluate(() => document.querySelector('#a11y-board [data-key="text"]').maxLength), 300);
+  // Every announcement, one by one (a subtitle may come in the same frame as the answer).
   await page.evaluate(() => {
     window.said = [];
     const live = document.getElementById("a11y-live");
-    new MutationObserver(() => window.said.push(live.textContent)).observe(live, { childList: true, subtree: true });
+    new MutationObserver((ms) => {
+      for (const m of ms) for (const n of m.addedNodes) window.said.push(n.textContent);
+    }).observe(live, { childList: true, subtree: true });
   });
   const field = () => page.evaluate(() => document.querySelector('#a11y-board [data-key="text"]')?.value);
   const post = () => page.waitForResponse((r) => r.url().includes("/api/v1/memorial/messages") && r.request().method() === "POST",
@@ -228,7 +231,8 @@ test("keyboard only: from the map to a site, two scenes, a board, a flower the s
   let res = await posted;
   assert.equal(res.status(), 422, "the server refused the word");
   await page.waitForFunction(() => window.said.some((s) => s.includes("not sent")), null, { timeout: 30_000 })
-    .catch(async () => assert.fail(`the refusal was not said: ${JSON.stringify(await page.evaluate(() => window.said))}`));
+    .catch(async () => assert.fail(`the refusal was not said: ${JSON.stringify(await page.evaluate(() => [window.said,
+      document.querySelector('#a11y-board [data-key="answer"]')?.textContent, document.documentElement.lang]))}`));
   assert.equal(await field(), "We remember. shit", "a refused message stays in the form");
   assert.match(await page.evaluate(() => document.querySelector('#a11y-board [data-key="answer"]')?.textContent || ""), /not sent/);
   // Mended and sent again: accepted, thanked, and only now the form is empty.
