@@ -207,10 +207,10 @@ fn a_pannellum_tour_is_imported_with_its_conventions_and_what_it_leaves_out() {
     shows(&scenes, "imported", "pyramid");
 }
 
-/// A Marzipano `data.js` whose only `}` comes before its first `{` (found by fuzzing) is refused
-/// with a reason, not a crash.
+/// Marzipano `data.js` files that crashed the importer under fuzzing: the only `}` before the first `{`, and levels of 0 px tiles or more levels than halvings. Each is refused
+/// with a reason.
 #[test]
-fn a_marzipano_file_with_braces_the_wrong_way_round_is_refused() {
+fn marzipano_files_that_fuzzing_found_are_refused_with_a_reason() {
     let (dir, scenes) = tour_copy("braces");
     let (tour, _) = import::tour_file(&scenes).expect("tour");
     let src = dir.join("marz-braces");
@@ -218,6 +218,17 @@ fn a_marzipano_file_with_braces_the_wrong_way_round_is_refused() {
     std::fs::write(src.join("data.js"), "var\"name\": \"Entrance\"}]},\n   {\"id\": \"1\"").expect("write");
     let e = import::marzipano::read(&src, "m", &tour).unwrap_err();
     assert!(e.contains("data.js"), "{e}");
+    // Levels of 0 px tiles, and more levels than a size halves: refused too (fuzzing again).
+    for levels in
+        [r#"[{"tileSize": 0, "size": 0}]"#, &format!("[{}]", vec![r#"{"tileSize": 1, "size": 1}"#; 40].join(","))]
+    {
+        let data = format!(
+            r#"var APP_DATA = {{"scenes": [{{"id": "0-a", "name": "A", "levels": {levels}, "faceSize": 1}}]}};"#
+        );
+        std::fs::write(src.join("data.js"), data).expect("write");
+        let e = import::marzipano::read(&src, "m", &tour).unwrap_err();
+        assert!(e.contains("levels"), "{e}");
+    }
 }
 
 #[test]

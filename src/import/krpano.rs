@@ -166,7 +166,11 @@ fn panorama(
     let tile: u32 = image
         .attribute("tilesize")
         .and_then(|t| t.parse().ok())
-        .ok_or_else(|| format!("{at}: <image> has no tilesize"))?;
+        .filter(|t: &u32| *t > 0)
+        .ok_or_else(|| format!("{at}: <image> has no tilesize (of more than 0 px)"))?;
+    if levels.len() > 16 {
+        return Err(format!("{at}: {} <level>s; at most 16 are read", levels.len()));
+    }
     let mut sized: Vec<(u32, String)> = Vec::new();
     for l in &levels {
         let w: u32 = l
@@ -188,7 +192,7 @@ fn panorama(
     let n = sized.len() as u32;
     let top = sized.last().map(|(w, _)| *w).unwrap_or(0);
     for (k, (w, _)) in sized.iter().enumerate() {
-        if *w != top >> (n - 1 - k as u32) {
+        if Some(*w) != top.checked_shr(n - 1 - k as u32) || *w == 0 {
             return Err(format!("{at}: the levels must halve ({w} px is not half the next)"));
         }
     }

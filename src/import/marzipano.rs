@@ -74,9 +74,16 @@ pub fn read(dir: &Path, site_id: &str, tour: &TourFile) -> Result<Imported, Stri
         let Some(&(_, tile, top)) = levels.last() else {
             return Err(format!("{file}: {at}.levels: no level to show"));
         };
+        // (Tiles of 0 px, and more levels than halvings of a size: found by fuzzing.)
+        if tile == 0 || top == 0 {
+            return Err(format!("{file}: {at}.levels: tileSize and size must be more than 0"));
+        }
+        if levels.len() > 16 {
+            return Err(format!("{file}: {at}.levels: {} levels; at most 16 are read", levels.len()));
+        }
         let n = levels.len() as u32;
         for (k, &(z, t, size)) in levels.iter().enumerate() {
-            if t != tile || size != top >> (n - 1 - k as u32) {
+            if t != tile || Some(size) != top.checked_shr(n - 1 - k as u32) {
                 return Err(format!(
                     "{file}: {at}.levels[{z}]: sizes must halve with one tile size ({size} px in {t} px tiles after {top} px in {tile} px)"
                 ));
