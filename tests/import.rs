@@ -207,7 +207,8 @@ fn a_pannellum_tour_is_imported_with_its_conventions_and_what_it_leaves_out() {
     shows(&scenes, "imported", "pyramid");
 }
 
-/// Marzipano `data.js` files that crashed the importer under fuzzing: the only `}` before the first `{`, and levels of 0 px tiles or more levels than halvings. Each is refused
+/// Marzipano `data.js` files that crashed the importer under fuzzing: the only `}` before the
+/// first `{`, and levels of 0 px tiles or more levels than halvings. Each is refused
 /// with a reason.
 #[test]
 fn marzipano_files_that_fuzzing_found_are_refused_with_a_reason() {
