@@ -172,11 +172,11 @@ sound.addEventListener("click", soundAllowed);
 function askToJoin(params) {
   const form = document.getElementById("join");
   const code = form.elements.code;
-  code.value = (params.get("join") || "").replace(/\D/g, "").slice(0, 6);
+  code.value = (params.get("join") || "").replace(/\D/g, "").slice(0, 9);
   form.elements.name.value = params.get("name") || "";
   loading.classList.add("gone");
   form.hidden = false;
-  (code.value.length === 6 ? form.elements.name : code).focus();
+  (code.value.length === 9 ? form.elements.name : code).focus();
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const q = new URLSearchParams({ join: code.value.trim(), name: form.elements.name.value.trim() });
