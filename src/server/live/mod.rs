@@ -188,6 +188,8 @@ pub struct Hub {
     outbox: mpsc::UnboundedSender<Outbox>,
     /// PostgreSQL: other instances share the sessions.
     shared: bool,
+    /// This hub, for the tasks it starts.
+    me: std::sync::Weak<Hub>,
     /// The instances whose leases were current when last read (None before the first read).
     alive: Mutex<Option<std::collections::HashSet<String>>>,
     /// Deliveries of the teacher's views, for /metrics.
@@ -319,7 +321,8 @@ impl Hub {
     pub fn new(store: Store, words: WordList, known: Known, cfg: LiveConfig) -> Arc<Hub> {
         let (outbox, rx) = mpsc::unbounded_channel();
         let shared = store.backend == "postgres";
-        let hub = Arc::new(Hub {
+        let hub = Arc::new_cyclic(|me| Hub {
+            me: me.clone(),
             cfg,
             store,
             words,
@@ -464,6 +467,18 @@ impl Hub {
         drop(sessions);
         for (from, e) in pending.drain(..) {
             self.apply_remote(&session, &from, e);
+        }
+        if self.shared
+            && let Some(hub) = self.me.upgrade()
+        {
+            // An announcement that came between the load's buffer being taken and the session
+            // being held reached neither: a second look at the database a moment later finds it
+            // (changes are kept before they are announced).
+            let again = session.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                hub.resync_one(&again).await;
+            });
         }
         Ok(session)
     }
