@@ -42,21 +42,17 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 /// A server on a free port of 127.0.0.1 with live sessions set up by `cfg`.
 async fn start(cfg: LiveConfig) -> (SocketAddr, Arc<AppState>) {
-    let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
-    let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
-    let state = AppState::with_live(tour, store, WordList::parse("spam\n广告"), None, cfg).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    (addr, state)
+    start_with(Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db"), cfg).await
 }
 
 /// A server on a free port sharing live sessions through the PostgreSQL database at `url`.
 async fn start_on(url: &str, cfg: LiveConfig) -> (SocketAddr, Arc<AppState>) {
-    let store = Store::open(url).await.expect("db");
+    start_with(Store::open(url).await.expect("db"), cfg).await
+}
+
+async fn start_with(store: Store, cfg: LiveConfig) -> (SocketAddr, Arc<AppState>) {
     let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
-    let state = AppState::with_live(tour, store, WordList::parse("spam"), None, cfg).await;
+    let state = AppState::with_live(tour, store, WordList::parse("spam\n广告"), None, cfg).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

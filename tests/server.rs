@@ -682,6 +682,17 @@ async fn the_web_viewer_is_served_at_the_root_precompressed() {
 
 /// Send `bytes` on a fresh connection to `addr` and read until the server closes it (or
 /// `wait` passes): what came back, and whether it was closed.
+/// The good tour served on a free port through the server's own listener with `limits`.
+async fn listening(limits: cloudhall::server::http::Limits) -> std::net::SocketAddr {
+    let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
+    let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
+    let state = AppState::new(tour, store, WordList::parse("spam"), None).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(cloudhall::server::http::serve(listener, router(state), limits, std::future::pending()));
+    addr
+}
+
 async fn raw_exchange(addr: std::net::SocketAddr, bytes: &[u8], wait: std::time::Duration) -> (String, bool) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -705,14 +716,8 @@ async fn raw_exchange(addr: std::net::SocketAddr, bytes: &[u8], wait: std::time:
 /// machine does not fail it, while a server that waited on them would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_half_open_connections_do_not_delay_a_request() {
-    use cloudhall::server::http::{Limits, serve};
     use tokio::io::AsyncWriteExt;
-    let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
-    let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
-    let state = AppState::new(tour, store, WordList::parse("spam"), None).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(serve(listener, router(state), Limits::default(), std::future::pending()));
+    let addr = listening(cloudhall::server::http::Limits::default()).await;
     let p99 = |mut took: Vec<std::time::Duration>| {
         took.sort();
         took[took.len() * 99 / 100]
@@ -753,16 +758,11 @@ async fn two_hundred_half_open_connections_do_not_delay_a_request() {
 /// closed at once (and served again when one closes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_listener_limits_headers_slow_clients_and_connections() {
-    use cloudhall::server::http::{Limits, serve};
+    use cloudhall::server::http::Limits;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let tour = cloudhall::tour::load(&fixture("good")).into_result().expect("good tour");
-    let store = Store::open_sqlite(&temp_dir("db").join("test.db")).await.expect("db");
-    let state = AppState::new(tour, store, WordList::parse("spam"), None).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let limits =
         Limits { header_timeout: std::time::Duration::from_millis(800), max_connections: 3, ..Limits::default() };
-    tokio::spawn(serve(listener, router(state), limits, std::future::pending()));
+    let addr = listening(limits).await;
     let second = std::time::Duration::from_secs(1);
 
     let (answer, _) =

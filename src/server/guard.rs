@@ -150,6 +150,19 @@ pub fn clean(text: &str) -> String {
     normalise(&text.chars().filter(|c| !is_format(*c)).collect::<String>())
 }
 
+/// A name (`line_breaks` false) or a note as it is kept ([`clean`], trimmed), or why not: a
+/// character [`forbidden_char`] refuses, or nothing visible left.
+pub fn clean_text(text: &str, line_breaks: bool) -> Result<String, String> {
+    let text = clean(text).trim().to_string();
+    if let Some(why) = forbidden_char(&text, line_breaks) {
+        return Err(why);
+    }
+    if text.is_empty() {
+        return Err("it has no visible character".into());
+    }
+    Ok(text)
+}
+
 /// What the word list compares: compatibility-composed (NFKC: full-width letters, ligatures,
 /// circled and styled letters become plain ones), lower case, without spaces and without
 /// characters that show nothing.

@@ -82,6 +82,11 @@ pub struct Published {
 impl Published {
     pub fn new(tour: Tour) -> Published {
         let versions = versions::asset_versions(&tour);
+        Published::with_versions(tour, versions)
+    }
+
+    /// The tour with its assets' versions already taken.
+    fn with_versions(tour: Tour, versions: std::collections::BTreeMap<String, String>) -> Published {
         let body = tour_body(&tour, &versions);
         Published {
             tour,
@@ -238,7 +243,7 @@ async fn watch_versions(state: std::sync::Weak<AppState>) {
         let tour = current.tour.clone();
         let next = tokio::task::spawn_blocking(move || {
             let versions = versions::asset_versions(&tour);
-            (versions != current.versions).then(|| (current, Published::new(tour)))
+            (versions != current.versions).then(|| (current, Published::with_versions(tour, versions)))
         })
         .await
         .ok()

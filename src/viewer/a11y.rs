@@ -74,8 +74,10 @@ pub struct Spoken {
 pub struct A11yAction(pub Action);
 
 /// What the outline was last made from that change detection does not see: whether the
-/// narration plays, its length (as bits) and track, and whether a live class and the map exist.
-type Seen = (bool, u64, u64, bool, bool);
+/// narration plays, its length (as bits) and track, whether a live class and the map exist, and
+/// the memorial form's status and answers (the memorial's queue changes every frame; the form
+/// only with these).
+type Seen = (bool, u64, u64, bool, bool, &'static str, u64);
 
 #[allow(clippy::too_many_arguments)]
 fn publish(
@@ -94,8 +96,15 @@ fn publish(
 ) {
     // The outline is rebuilt only when something it is made of changed. The narration's clock
     // moves every frame, but only whether it plays and what plays are in the outline.
-    let key =
-        (playback.clock.playing, playback.clock.duration.to_bits(), playback.generation, live.is_some(), map.is_some());
+    let key = (
+        playback.clock.playing,
+        playback.clock.duration.to_bits(),
+        playback.generation,
+        live.is_some(),
+        map.is_some(),
+        memorial.as_ref().map_or("", |m| m.message.name()),
+        memorial.as_ref().map_or(0, |m| m.answers),
+    );
     let changed = tour.is_changed()
         || current.is_changed()
         || settings.is_changed()
@@ -104,7 +113,6 @@ fn publish(
         || comfort.is_changed()
         || live.as_ref().is_some_and(|l| l.is_changed())
         || map.as_ref().is_some_and(|m| m.is_changed())
-        || memorial.as_ref().is_some_and(|m| m.is_changed())
         || *seen != Some(key);
     *seen = Some(key);
     if !changed {

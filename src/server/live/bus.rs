@@ -58,27 +58,13 @@ pub(super) struct Envelope {
     e: Event,
 }
 
-/// Work for the outbox: keep in the database first, then tell the other instances.
-pub(super) enum Outbox {
-    State {
-        code: String,
-        state: String,
-        seq: u64,
-        teacher_left_at: Option<i64>,
-        ended: bool,
-        teacher_owner: Option<String>,
-        event: Option<Event>,
-        /// Told once this state (or a newer one) is in the database and announced.
-        kept: Option<oneshot::Sender<()>>,
-    },
-    Student {
-        code: String,
-        id: String,
-        resume_hash: String,
-        data: Option<String>,
-        owner: Option<String>,
-        event: Event,
-    },
+/// Work for the outbox: a change to keep in the database, and what to tell the other instances
+/// of it in the same transaction.
+pub(super) struct Outbox {
+    pub write: LiveWrite,
+    pub event: Option<Event>,
+    /// Told once this change (or, for a state, a newer one) is in the database and announced.
+    pub kept: Option<oneshot::Sender<()>>,
 }
 
 impl Hub {
@@ -205,9 +191,10 @@ impl Hub {
                 }
             }
         }
-        // Kept as present by an instance that has not since lost its lease.
+        // Kept as present by an instance that has not since lost its lease (all count as alive
+        // before the leases were first read).
         let alive = self.alive.lock().expect("alive").clone();
-        let held = |o: &str| alive.as_ref().is_none_or(|a| a.contains(o.split('/').next().unwrap_or(o)));
+        let held = |o: &str| alive.as_ref().is_none_or(|a| a.contains(instance_of(o)));
         if inner.teacher.is_none() {
             let connected = row.teacher_left_at.is_none() && row.teacher_owner.as_deref().is_some_and(held);
             if connected != inner.state.teacher_connected {
@@ -276,7 +263,7 @@ impl Hub {
     /// The teacher and students held by instances not in `alive` are away: those instances
     /// stopped renewing their leases (they crashed, or lost the database).
     pub(super) fn expire(&self, alive: &HashSet<String>) {
-        let is_alive = |owner: &str| alive.contains(owner.split('/').next().unwrap_or(owner));
+        let is_alive = |owner: &str| alive.contains(instance_of(owner));
         let sessions: Vec<Arc<Session>> = self.sessions.lock().expect("sessions").values().cloned().collect();
         for session in sessions {
             let mut inner = session.inner.lock().expect("session");
@@ -317,6 +304,11 @@ impl Hub {
     }
 }
 
+/// The instance of an owner: a teacher's is `INSTANCE/CONNECTION`, a student's `INSTANCE`.
+fn instance_of(owner: &str) -> &str {
+    owner.split('/').next().unwrap_or(owner)
+}
+
 /// Renew this instance's lease, and expire what instances without one held.
 pub(super) async fn lease_keeper(hub: std::sync::Weak<Hub>) {
     loop {
@@ -355,28 +347,21 @@ pub(super) async fn outbox_writer(hub: std::sync::Weak<Hub>, mut rx: mpsc::Unbou
         // Only the newest state of each session needs writing.
         let mut newest: HashMap<String, usize> = HashMap::new();
         for (i, o) in batch.iter().enumerate() {
-            if let Outbox::State { code, .. } = o {
+            if let LiveWrite::State { code, .. } = &o.write {
                 newest.insert(code.clone(), i);
             }
         }
         let mut writes = Vec::new();
         let mut announce = Vec::new();
         let mut kept_all = Vec::new();
-        for (i, o) in batch.into_iter().enumerate() {
-            match o {
-                Outbox::State { code, state, seq, teacher_left_at, ended, teacher_owner, event, kept } => {
-                    kept_all.extend(kept);
-                    if let Some(e) = event {
-                        announce.push(Envelope { i: hub.instance.clone(), c: code.clone(), e });
-                    }
-                    if newest.get(&code) == Some(&i) {
-                        writes.push(LiveWrite::State { code, state, seq, teacher_left_at, ended, teacher_owner });
-                    }
-                }
-                Outbox::Student { code, id, resume_hash, data, owner, event } => {
-                    announce.push(Envelope { i: hub.instance.clone(), c: code.clone(), e: event });
-                    writes.push(LiveWrite::Student { code, id, resume_hash, data, owner });
-                }
+        for (i, Outbox { write, event, kept }) in batch.into_iter().enumerate() {
+            kept_all.extend(kept);
+            if let Some(e) = event {
+                announce.push(Envelope { i: hub.instance.clone(), c: write.code().to_string(), e });
+            }
+            let older_state = matches!(&write, LiveWrite::State { code, .. } if newest.get(code) != Some(&i));
+            if !older_state {
+                writes.push(write);
             }
         }
         let payloads: Vec<String> = if hub.shared {

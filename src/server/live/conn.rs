@@ -178,18 +178,12 @@ pub async fn run(hub: Arc<Hub>, session: Arc<Session>, mut socket: WebSocket) {
                     }
                     ClientMsg::Narration { playing, t, speed } => teacher_says(&hub, &session, conn_id, ServerMsg::Narration { playing, t, speed }).await,
                     ClientMsg::Highlight { hotspot } => teacher_says(&hub, &session, conn_id, ServerMsg::Highlight { hotspot }).await,
-                    ClientMsg::Note { text } => {
-                        let text = crate::server::guard::clean(&text).trim().to_string();
-                        if let Some(why) = crate::server::guard::forbidden_char(&text, true) {
+                    ClientMsg::Note { text } => match crate::server::guard::clean_text(&text, true) {
+                        Ok(text) => teacher_says(&hub, &session, conn_id, ServerMsg::Note { text }).await,
+                        Err(why) => {
                             if !send(&mut socket, dead, refuse("bad_message", format!("the note: {why}"))).await { break }
-                            continue;
                         }
-                        if text.is_empty() {
-                            if !send(&mut socket, dead, refuse("bad_message", "the note has no visible character".into())).await { break }
-                            continue;
-                        }
-                        teacher_says(&hub, &session, conn_id, ServerMsg::Note { text }).await
-                    }
+                    },
                     ClientMsg::Gather => {
                         if let Some(v) = pending_view.take() {
                             last_view = Instant::now();
@@ -328,13 +322,8 @@ fn attach_student(
     resume: Option<&str>,
     kept: Option<ClassState>,
 ) -> Attached {
-    let name = crate::server::guard::clean(name).trim().to_string();
-    if let Some(why) = crate::server::guard::forbidden_char(&name, false) {
-        return Err(("name_refused", format!("the name: {why}")));
-    }
-    if name.is_empty() {
-        return Err(("name_refused", "the name has no visible character; choose another".into()));
-    }
+    let name = crate::server::guard::clean_text(name, false)
+        .map_err(|why| ("name_refused", format!("the name: {why}; choose another")))?;
     if let Some(w) = hub.words.find(&name) {
         return Err(("name_refused", format!("this name cannot be shown (it contains “{w}”); choose another")));
     }

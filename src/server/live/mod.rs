@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::guard::WordList;
-use super::store::{Store, now_secs};
+use super::store::{LiveWrite, Store, now_secs};
 use crate::live::{ClassState, ClientMsg, LiveView, NarrationState, Role, ServerMsg, Student};
 
 mod bus;
@@ -513,16 +513,15 @@ impl Hub {
         event: Option<Event>,
         kept: Option<oneshot::Sender<()>>,
     ) {
-        let _ = self.outbox.send(Outbox::State {
+        let write = LiveWrite::State {
             code: session.code.clone(),
             state: serde_json::to_string(&inner.state).unwrap_or_default(),
             seq: inner.state.seq,
             teacher_left_at: inner.teacher_left_at(),
             ended: inner.state.ended,
             teacher_owner: inner.teacher_owner.clone().filter(|_| inner.state.teacher_connected),
-            event,
-            kept,
-        });
+        };
+        let _ = self.outbox.send(Outbox { write, event, kept });
     }
 
     fn publish_student(&self, session: &Session, entry: Option<&Entry>, id: &str) {
@@ -542,14 +541,8 @@ impl Hub {
             }
             None => (None, String::new(), None, Event::Left { id: id.to_string() }),
         };
-        let _ = self.outbox.send(Outbox::Student {
-            code: session.code.clone(),
-            id: id.to_string(),
-            resume_hash,
-            data,
-            owner,
-            event,
-        });
+        let write = LiveWrite::Student { code: session.code.clone(), id: id.to_string(), resume_hash, data, owner };
+        let _ = self.outbox.send(Outbox { write, event: Some(event), kept: None });
     }
 
     /// Drop connections that could not keep up, marking their students away.

@@ -52,6 +52,15 @@ pub enum LiveWrite {
     Student { code: String, id: String, resume_hash: String, data: Option<String>, owner: Option<String> },
 }
 
+impl LiveWrite {
+    /// The session it changes.
+    pub fn code(&self) -> &str {
+        match self {
+            LiveWrite::State { code, .. } | LiveWrite::Student { code, .. } => code,
+        }
+    }
+}
+
 impl Store {
     /// Record a new live session; false when the code is taken (by a session not yet ended).
     /// A code whose session ended, or has not changed since `stale_before` (unix seconds), is
